@@ -1,0 +1,132 @@
+/**
+ * Server configuration: one table of settings, each readable from a CLI flag or a `DXC_*`
+ * environment variable (flags win). README.md#configuration renders the same table.
+ */
+import { DEFAULT_MAX_SYNC_BODY_BYTES } from 'dxc/protocol';
+
+export interface ServerConfig {
+  /** TCP port. @default 8787 */
+  port: number;
+  /** Interface to listen on. @default '127.0.0.1' in dev mode, '0.0.0.0' in production */
+  host: string;
+  /** Directory holding the SQLite database and the server's signing key. @default './dxc-data' */
+  dataDir: string;
+  /** Production mode: mail goes through SMTP and the dev mailbox is off. @default false */
+  production: boolean;
+  /** Public base URL of this server, used in mails and as the token issuer. @default http://localhost:<port> */
+  publicUrl: string;
+  /** Origins allowed by CORS; `['*']` reflects any origin. @default ['*'] in dev, [] in production */
+  allowedOrigins: string[];
+  /** Access-token lifetime in seconds. @default 3600 */
+  accessTokenTtlSeconds: number;
+  /** Refresh-token lifetime in seconds. @default 7776000 (90 days) */
+  refreshTokenTtlSeconds: number;
+  /** One-time code lifetime in seconds (at most 600). @default 300 */
+  otpTtlSeconds: number;
+  /** Bytes of an authenticated `/sync` body after decompression. @default 67108864 (64 MiB) */
+  maxSyncBodyBytes: number;
+  /** SMTP connection URL for production mail, e.g. `smtps://user:pass@mail.example.com`. */
+  smtpUrl?: string;
+  /** Sender address of OTP mails. @default 'dxc <no-reply@localhost>' */
+  mailFrom: string;
+  /** Directory of static files to serve at `/` (the starter PWA), if any. */
+  staticDir?: string;
+  /** Log level for pino. @default 'info' ('silent' in tests) */
+  logLevel: string;
+}
+
+export interface ConfigSetting {
+  key: keyof ServerConfig;
+  flag: string;
+  env: string;
+  description: string;
+}
+
+/** Every setting with its flag and environment variable; README.md documents this table. */
+export const CONFIG_SETTINGS: readonly ConfigSetting[] = [
+  { key: 'port', flag: '--port', env: 'DXC_PORT', description: 'TCP port (default 8787)' },
+  { key: 'host', flag: '--host', env: 'DXC_HOST', description: 'listen address (default 127.0.0.1; 0.0.0.0 with --prod)' },
+  { key: 'dataDir', flag: '--data', env: 'DXC_DATA_DIR', description: 'data directory (default ./dxc-data)' },
+  { key: 'production', flag: '--prod', env: 'DXC_PRODUCTION', description: 'production mode: SMTP mail, no dev mailbox' },
+  { key: 'publicUrl', flag: '--public-url', env: 'DXC_PUBLIC_URL', description: 'public base URL (default http://localhost:PORT)' },
+  { key: 'allowedOrigins', flag: '--origins', env: 'DXC_ALLOWED_ORIGINS', description: 'comma-separated CORS origins; * reflects any (default * in dev)' },
+  { key: 'accessTokenTtlSeconds', flag: '--access-ttl', env: 'DXC_ACCESS_TOKEN_TTL', description: 'access-token lifetime, seconds (default 3600)' },
+  { key: 'refreshTokenTtlSeconds', flag: '--refresh-ttl', env: 'DXC_REFRESH_TOKEN_TTL', description: 'refresh-token lifetime, seconds (default 7776000)' },
+  { key: 'otpTtlSeconds', flag: '--otp-ttl', env: 'DXC_OTP_TTL', description: 'one-time code lifetime, seconds, max 600 (default 300)' },
+  { key: 'maxSyncBodyBytes', flag: '--max-sync-body', env: 'DXC_MAX_SYNC_BODY', description: 'authenticated /sync body limit, bytes (default 64 MiB)' },
+  { key: 'smtpUrl', flag: '--smtp', env: 'DXC_SMTP_URL', description: 'SMTP URL for production mail' },
+  { key: 'mailFrom', flag: '--mail-from', env: 'DXC_MAIL_FROM', description: 'sender of OTP mails' },
+  { key: 'staticDir', flag: '--static', env: 'DXC_STATIC_DIR', description: 'directory served at / (the starter PWA)' },
+  { key: 'logLevel', flag: '--log-level', env: 'DXC_LOG_LEVEL', description: 'pino log level (default info)' },
+];
+
+/** Hard ceiling on OTP lifetime (NIST SP 800-63B: out-of-band secrets expire within 10 minutes). */
+export const MAX_OTP_TTL_SECONDS = 600;
+
+export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const port = overrides.port ?? 8787;
+  const production = overrides.production ?? false;
+  const config: ServerConfig = {
+    port,
+    host: production ? '0.0.0.0' : '127.0.0.1',
+    dataDir: './dxc-data',
+    production,
+    publicUrl: `http://localhost:${port}`,
+    allowedOrigins: production ? [] : ['*'],
+    accessTokenTtlSeconds: 3600,
+    refreshTokenTtlSeconds: 90 * 24 * 3600,
+    otpTtlSeconds: 300,
+    maxSyncBodyBytes: DEFAULT_MAX_SYNC_BODY_BYTES,
+    mailFrom: 'dxc <no-reply@localhost>',
+    logLevel: 'info',
+    ...overrides,
+  };
+  if (config.otpTtlSeconds > MAX_OTP_TTL_SECONDS || config.otpTtlSeconds <= 0) {
+    throw new Error(`otpTtlSeconds must be between 1 and ${MAX_OTP_TTL_SECONDS}`);
+  }
+  return config;
+}
+
+function parseValue(key: keyof ServerConfig, raw: string): unknown {
+  switch (key) {
+    case 'port':
+    case 'accessTokenTtlSeconds':
+    case 'refreshTokenTtlSeconds':
+    case 'otpTtlSeconds':
+    case 'maxSyncBodyBytes': {
+      const n = Number(raw);
+      if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${key} must be a non-negative integer, got ${raw}`);
+      return n;
+    }
+    case 'production':
+      return raw === '' || raw === '1' || raw === 'true';
+    case 'allowedOrigins':
+      return raw.split(',').map((o) => o.trim()).filter(Boolean);
+    default:
+      return raw;
+  }
+}
+
+/** Build a config from CLI arguments and environment (flags win over `DXC_*` variables). */
+export function configFromArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const overrides: Partial<Record<keyof ServerConfig, unknown>> = {};
+  for (const setting of CONFIG_SETTINGS) {
+    const raw = env[setting.env];
+    if (raw !== undefined) overrides[setting.key] = parseValue(setting.key, raw);
+  }
+  if (env.NODE_ENV === 'production' && overrides.production === undefined) overrides.production = true;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
+    const setting = CONFIG_SETTINGS.find((s) => s.flag === flag);
+    if (!setting) throw new Error(`Unknown option ${flag}. Run dxc-server --help.`);
+    if (setting.key === 'production') {
+      overrides.production = inline === undefined ? true : parseValue('production', inline);
+      continue;
+    }
+    const raw = inline ?? args[++i];
+    if (raw === undefined) throw new Error(`${flag} needs a value`);
+    overrides[setting.key] = parseValue(setting.key, raw);
+  }
+  return defaultConfig(overrides as Partial<ServerConfig>);
+}
