@@ -1,0 +1,91 @@
+// `npm test`: runs every suite (protocol and server with node:test, browser suites with
+// @web/test-runner in Debian Chromium), prepares what they need, and ends with one
+// `N passed, N failed, N skipped` line summing them all. Exits non-zero if any suite fails.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureChromium } from './ensure-chromium.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
+
+const hasTests = (dir) =>
+  existsSync(path.join(root, dir)) &&
+  readdirSync(path.join(root, dir), { recursive: true }).some((f) => String(f).endsWith('.test.ts'));
+
+/** Each suite: a name, whether it exists yet, and the command that runs it. */
+const suites = [
+  {
+    name: 'protocol',
+    present: () => hasTests('test/protocol'),
+    command: ['node', ['--import', 'tsx', '--conditions=source', '--test', '--test-concurrency=1', 'test/protocol/']],
+  },
+  {
+    name: 'server',
+    present: () => hasTests('server/test'),
+    command: ['npm', ['test', '--silent', '-w', 'dxc-server']],
+  },
+  {
+    name: 'browser',
+    present: () => existsSync(path.join(root, 'web-test-runner.config.mjs')),
+    prepare: ensureChromium,
+    command: ['npm', ['run', '--silent', 'test:browser']],
+  },
+];
+
+const only = process.argv.slice(2);
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    let output = '';
+    const child = spawn(cmd, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d) => {
+      output += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => process.stderr.write(d));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Counts from node:test's `# pass N` summary or a `N passed, N failed` line (our WTR reporter). */
+function countsOf(output) {
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+  const node = (label) => [...plain.matchAll(new RegExp(`^# ${label} (\\d+)$`, 'gm'))].reduce((s, m) => s + Number(m[1]), 0);
+  if (/^# pass \d+$/m.test(plain)) {
+    return { passed: node('pass'), failed: node('fail') + node('cancelled'), skipped: node('skipped') + node('todo') };
+  }
+  const lines = [...plain.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)];
+  const last = lines.at(-1);
+  if (last) return { passed: Number(last[1]), failed: Number(last[2]), skipped: Number(last[3] ?? 0) };
+  return { passed: 0, failed: 0, skipped: 0 };
+}
+
+const total = { passed: 0, failed: 0, skipped: 0 };
+const failedSuites = [];
+for (const suite of suites) {
+  if (only.length && !only.includes(suite.name)) continue;
+  if (!suite.present()) continue;
+  process.stdout.write(`\n=== ${suite.name} suite ===\n`);
+  try {
+    suite.prepare?.();
+  } catch (error) {
+    process.stderr.write(`${error.message}\n`);
+    failedSuites.push(suite.name);
+    total.failed++;
+    continue;
+  }
+  const { code, output } = await run(...suite.command);
+  const counts = countsOf(output);
+  for (const key of Object.keys(total)) total[key] += counts[key];
+  if (code !== 0) {
+    failedSuites.push(suite.name);
+    if (counts.failed === 0) total.failed++; // a suite that crashed before counting still fails the run
+  }
+  process.stdout.write(`=== ${suite.name}: ${counts.passed} passed, ${counts.failed} failed, exit ${code} ===\n`);
+}
+
+if (failedSuites.length) process.stdout.write(`\nFailed suites: ${failedSuites.join(', ')}\n`);
+process.stdout.write(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`);
+process.exit(failedSuites.length ? 1 : 0);
