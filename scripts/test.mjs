@@ -10,16 +10,22 @@ import { ensureChromium } from './ensure-chromium.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
 
-const hasTests = (dir) =>
-  existsSync(path.join(root, dir)) &&
-  readdirSync(path.join(root, dir), { recursive: true }).some((f) => String(f).endsWith('.test.ts'));
+/** Test files directly in `dir` ending in `suffix` (node 20's --test does not expand globs). */
+const testFiles = (dir, suffix = '.test.ts') =>
+  existsSync(path.join(root, dir))
+    ? readdirSync(path.join(root, dir))
+        .filter((f) => f.endsWith(suffix))
+        .map((f) => path.join(dir, f))
+    : [];
+const hasTests = (dir) => testFiles(dir).length > 0;
+const nodeTest = (files) => ['node', ['--import', 'tsx', '--conditions=source', '--test', '--test-concurrency=1', ...files]];
 
 /** Each suite: a name, whether it exists yet, and the command that runs it. */
 const suites = [
   {
     name: 'protocol',
     present: () => hasTests('test/protocol'),
-    command: ['node', ['--import', 'tsx', '--conditions=source', '--test', '--test-concurrency=1', 'test/protocol/']],
+    command: () => nodeTest(testFiles('test/protocol')),
   },
   {
     name: 'server',
@@ -32,7 +38,18 @@ const suites = [
     prepare: ensureChromium,
     command: ['npm', ['run', '--silent', 'test:browser']],
   },
+  {
+    // Playwright driven from node:test: pages without a test runner, service workers, PWA flows.
+    name: 'e2e',
+    present: () => e2eFiles().length > 0,
+    prepare: ensureChromium,
+    command: () => nodeTest(e2eFiles()),
+  },
 ];
+
+function e2eFiles() {
+  return [...testFiles('test/elements/node', '.spec.ts'), ...testFiles('test/sw')];
+}
 
 const only = process.argv.slice(2);
 
@@ -76,7 +93,8 @@ for (const suite of suites) {
     total.failed++;
     continue;
   }
-  const { code, output } = await run(...suite.command);
+  const [cmd, args] = typeof suite.command === 'function' ? suite.command() : suite.command;
+  const { code, output } = await run(cmd, args);
   const counts = countsOf(output);
   for (const key of Object.keys(total)) total[key] += counts[key];
   if (code !== 0) {

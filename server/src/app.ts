@@ -15,8 +15,7 @@ import { errorBody, statusOf } from './errors.js';
 import { createLogger, pathOnly, type Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { devMailboxRoutes } from './mail/dev-mailbox.js';
-import { openStorage } from './storage/open.js';
-import { createChangeBus } from './sync/change-bus.js';
+import { openBackend } from './storage/open.js';
 import { createSync } from './sync/index.js';
 
 export interface RunningServer {
@@ -24,6 +23,8 @@ export interface RunningServer {
   readonly port: number;
   readonly context: ServerContext;
   readonly app: Hono;
+  /** Token verification and session revocation (logout and admin paths, tests). */
+  readonly auth: Auth;
   /** Verify a bearer token the way `/sync` does (used by the REST API and tests). */
   authenticate(token: string | undefined): Promise<Principal>;
   close(): Promise<void>;
@@ -41,13 +42,13 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config = defaultConfig(overrides);
   const logger = options.logger ?? createLogger(config.logLevel);
-  const storage = await openStorage(config);
+  const { storage, changes } = await openBackend(config, logger);
   const context: ServerContext = {
     config,
     logger,
     storage,
     mailer: createMailer(config, logger),
-    changes: createChangeBus(),
+    changes,
     now: options.now ?? Date.now,
   };
   const auth: Auth = await createAuth(context);
@@ -67,6 +68,7 @@ export async function startServer(
     port,
     context,
     app,
+    auth,
     authenticate: (token) => auth.authenticate(token),
     async close() {
       await sync.close();

@@ -4,6 +4,7 @@
 import { startServer } from './app.js';
 import { CONFIG_SETTINGS, configFromArgs } from './config.js';
 import { createClientCommand } from './auth/create-client-command.js';
+import { migrateCommand } from './migrate-command.js';
 
 const HELP = `dxc-server: a self-hostable sync server for Dexie Cloud clients and dxc
 
@@ -11,6 +12,8 @@ Usage:
   dxc-server [start] [options]      start the server (dev mode unless --prod)
   dxc-server create-client [--data DIR] [--name NAME] [--out FILE]
                                     create a client_id/secret for your backend
+  dxc-server migrate --from DIR --to postgres://...
+                                    copy a SQLite data directory into an empty PostgreSQL database
   dxc-server --help                 show this help
 
 Options (each also read from the environment variable shown):
@@ -43,6 +46,9 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'create-client':
       await createClientCommand(rest);
+      return;
+    case 'migrate':
+      await migrateCommand(rest);
       return;
     default:
       throw new Error(`Unknown command ${command}. Run dxc-server --help.`);

@@ -33,6 +33,11 @@ export interface ServerConfig {
   staticDir?: string;
   /** Log level for pino. @default 'info' ('silent' in tests) */
   logLevel: string;
+  /**
+   * PostgreSQL connection URL (`postgres://user:pass@host:5432/db`). When set, users, sessions and
+   * data live in PostgreSQL (several nodes may share it) instead of `<dataDir>/dxc.sqlite`.
+   */
+  database?: string;
 }
 
 export interface ConfigSetting {
@@ -58,6 +63,7 @@ export const CONFIG_SETTINGS: readonly ConfigSetting[] = [
   { key: 'mailFrom', flag: '--mail-from', env: 'DXC_MAIL_FROM', description: 'sender of OTP mails' },
   { key: 'staticDir', flag: '--static', env: 'DXC_STATIC_DIR', description: 'directory served at / (the starter PWA)' },
   { key: 'logLevel', flag: '--log-level', env: 'DXC_LOG_LEVEL', description: 'pino log level (default info)' },
+  { key: 'database', flag: '--db', env: 'DXC_DATABASE_URL', description: 'postgres:// URL: store in PostgreSQL (default: SQLite in the data directory)' },
 ];
 
 /** Hard ceiling on OTP lifetime (NIST SP 800-63B: out-of-band secrets expire within 10 minutes). */

@@ -21,7 +21,16 @@ export interface ServerContext {
 
 /** Who is calling: a verified user, or nobody (anonymous callers see the public realm only). */
 export type Principal =
-  | { readonly kind: 'user'; readonly userId: string; readonly email?: string; readonly name?: string; readonly expiresAt: number }
+  | {
+      readonly kind: 'user';
+      readonly userId: string;
+      /** The login session the access token belongs to (revoking it ends the token at once). */
+      readonly sessionId: string;
+      readonly email?: string;
+      readonly name?: string;
+      /** When the access token expires, ms since epoch. */
+      readonly expiresAt: number;
+    }
   | { readonly kind: 'anonymous' };
 
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous' });

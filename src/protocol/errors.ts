@@ -21,6 +21,9 @@ export type DxcErrorCode =
   | 'forbidden'
   | 'rate-limited'
   | 'unauthorized'
+  // dxc proofs (RFC 9449 shaped; only the dxc client sends them)
+  | 'invalid-dpop-proof'
+  | 'use-dpop-nonce'
   // client side
   | 'config-invalid'
   | 'insecure-context'
@@ -30,6 +33,7 @@ export type DxcErrorCode =
   | 'offline'
   | 'sync-failed'
   | 'needs-auth'
+  | 'not-synced'
   | 'internal';
 
 export class DxcError extends Error {

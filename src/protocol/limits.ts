@@ -39,3 +39,6 @@ export const MAX_OTP_LENGTH = 16;
 
 /** Characters of a token or signature field in a `/token` request. */
 export const MAX_TOKEN_FIELD_LENGTH = 8192;
+
+/** Characters of a short name field in a `/token` request (`provider`, `subject_token_type`, `dpop_jkt`). @default 128 */
+export const MAX_PROVIDER_NAME_LENGTH = 128;

@@ -106,7 +106,8 @@ function toWire(value: unknown, depth: number): Json | undefined {
       v: bytesToBase64(object.bytes),
       type: object.type,
       name: object.name,
-      lastModified: object.lastModified,
+      // The addon writes lastModified as ISO text, and reads it back with `new Date(...)`.
+      lastModified: new Date(object.lastModified).toISOString(),
     };
   }
   if (object instanceof TsonBlob) return { $t: 'Blob', v: bytesToBase64(object.bytes), type: object.type };
@@ -185,7 +186,7 @@ function reviveTyped(type: unknown, record: Record<string, unknown>, depth: numb
           base64ToBytes(text()),
           String(record.type ?? ''),
           String(record.name ?? ''),
-          Number(record.lastModified ?? 0),
+          new Date((record.lastModified as string | number | undefined) ?? 0).getTime(),
         );
       case 'PropModification': {
         const { $t: _tag, ...spec } = record;

@@ -133,17 +133,49 @@ export interface OtpTokenRequest {
   otp_id?: string;
   public_key?: string;
   intent?: 'login' | 'register';
+  /** dxc extension: a `dpop+jwt` proof binding the session to the proof's key. */
+  proof?: string;
 }
 
+/**
+ * A refresh request. The official addon proves key possession with `signature` over
+ * `refresh_token + time_stamp` (the legacy proof); the dxc client sends a DPoP-shaped `proof`
+ * instead (or the same JWS in a `DPoP` header) and gets a rotated refresh token back.
+ */
 export interface RefreshTokenRequest {
   grant_type: 'refresh_token';
   refresh_token: string;
   scopes: TokenScope[];
-  time_stamp: number;
-  signing_algorithm: 'RSASSA-PKCS1-v1_5';
+  time_stamp?: number;
+  signing_algorithm?: 'RSASSA-PKCS1-v1_5';
   /** Standard base64 of the signature over the UTF-8 bytes of `refresh_token + time_stamp`. */
-  signature: string;
+  signature?: string;
+  /** dxc extension: a `dpop+jwt` proof (RFC 9449 shape) instead of `signature`. */
+  proof?: string;
   public_key?: string;
+}
+
+/** RFC 8693's grant type, used by dxc for logging in with a third-party token through a provider. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+/**
+ * dxc extension: log in with a token from a third-party identity system. The server hands
+ * `subject_token` to the operator-configured `provider` (an auth webhook, or a JWKS it verifies
+ * JWTs against) and opens a session that never outlives what the provider allowed.
+ */
+export interface ProviderTokenRequest {
+  grant_type: typeof TOKEN_EXCHANGE_GRANT;
+  /** Name of a provider configured on the server. */
+  provider: string;
+  /** The third-party token, passed on as is. */
+  subject_token: string;
+  /** RFC 8693 token type; informational. */
+  subject_token_type?: string;
+  scopes: TokenScope[];
+  /** Device key (PEM SPKI RSA) for the legacy refresh signature; omit with `proof`. */
+  public_key?: string;
+  /** A `dpop+jwt` proof binding the session to its key (dxc client). */
+  proof?: string;
 }
 
 export interface ClientCredentialsTokenRequest {
@@ -155,9 +187,11 @@ export interface ClientCredentialsTokenRequest {
   claims?: { sub: string; email?: string; name?: string; [claim: string]: unknown };
   /** Requested access-token lifetime in seconds. */
   expires_in?: number;
+  /** dxc extension (RFC 9449 §10): the browser key's JWK SHA-256 thumbprint, binding its DPoP proofs. */
+  dpop_jkt?: string;
 }
 
-export type TokenRequest = OtpTokenRequest | RefreshTokenRequest | ClientCredentialsTokenRequest;
+export type TokenRequest = OtpTokenRequest | RefreshTokenRequest | ClientCredentialsTokenRequest | ProviderTokenRequest;
 
 export interface TokenClaims {
   sub: string;

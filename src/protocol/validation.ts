@@ -8,6 +8,7 @@ import {
   MAX_EMAIL_LENGTH,
   MAX_OTP_LENGTH,
   MAX_PRIMARY_KEY_LENGTH,
+  MAX_PROVIDER_NAME_LENGTH,
   MAX_ROW_BYTES,
   MAX_TOKEN_FIELD_LENGTH,
   TABLE_NAME_PATTERN,
@@ -15,6 +16,7 @@ import {
 import { encodeTson } from './tson.js';
 import {
   OPERATION_TYPES,
+  TOKEN_EXCHANGE_GRANT,
   type DBOperation,
   type SyncRequest,
   type TokenRequest,
@@ -175,12 +177,27 @@ export function validateTokenRequest(body: unknown): TokenRequest {
       if (body.otp !== undefined) boundedString(body.otp, 'otp', MAX_OTP_LENGTH);
       if (body.otp_id !== undefined) boundedString(body.otp_id, 'otp_id', MAX_TOKEN_FIELD_LENGTH);
       if (body.public_key !== undefined) boundedString(body.public_key, 'public_key', MAX_TOKEN_FIELD_LENGTH);
+      if (body.proof !== undefined) boundedString(body.proof, 'proof', MAX_TOKEN_FIELD_LENGTH);
       break;
     case 'refresh_token':
       boundedString(body.refresh_token, 'refresh_token', MAX_TOKEN_FIELD_LENGTH);
+      // Either the dxc client's proof or the official addon's legacy signature.
+      if (body.proof !== undefined) {
+        boundedString(body.proof, 'proof', MAX_TOKEN_FIELD_LENGTH);
+        break;
+      }
       boundedString(body.signature, 'signature', MAX_TOKEN_FIELD_LENGTH);
       if (!Number.isSafeInteger(body.time_stamp)) fail('time_stamp must be an integer (ms since epoch)');
       if (body.signing_algorithm !== 'RSASSA-PKCS1-v1_5') fail('signing_algorithm must be RSASSA-PKCS1-v1_5');
+      break;
+    case TOKEN_EXCHANGE_GRANT:
+      boundedString(body.provider, 'provider', MAX_PROVIDER_NAME_LENGTH);
+      boundedString(body.subject_token, 'subject_token', MAX_TOKEN_FIELD_LENGTH);
+      if (body.subject_token_type !== undefined) {
+        boundedString(body.subject_token_type, 'subject_token_type', MAX_PROVIDER_NAME_LENGTH);
+      }
+      if (body.public_key !== undefined) boundedString(body.public_key, 'public_key', MAX_TOKEN_FIELD_LENGTH);
+      if (body.proof !== undefined) boundedString(body.proof, 'proof', MAX_TOKEN_FIELD_LENGTH);
       break;
     case 'client_credentials':
       boundedString(body.client_id, 'client_id', MAX_TOKEN_FIELD_LENGTH);
@@ -190,6 +207,7 @@ export function validateTokenRequest(body: unknown): TokenRequest {
         if (!isRecord(body.claims)) fail('claims must be an object');
         boundedString(body.claims.sub, 'claims.sub', MAX_PRIMARY_KEY_LENGTH);
       }
+      if (body.dpop_jkt !== undefined) boundedString(body.dpop_jkt, 'dpop_jkt', MAX_PROVIDER_NAME_LENGTH);
       if (body.expires_in !== undefined && !(Number.isSafeInteger(body.expires_in) && (body.expires_in as number) > 0)) {
         fail('expires_in must be a positive integer (seconds)');
       }

@@ -1,0 +1,192 @@
+/**
+ * A @web/test-runner plugin that runs a real dxc-server next to the browser tests, plus test-only
+ * control routes on the WTR dev server (same origin as the test pages):
+ *
+ *   GET  /__dxc/config                 → {databaseUrl}
+ *   POST /__dxc/server/stop            stop the HTTP server (data kept)
+ *   POST /__dxc/server/start           start it again on the same port and data dir
+ *   POST /__dxc/clock/advance?ms=N     move the server's clock forward → {offsetMs}
+ *   POST /__dxc/clock/reset            back to real time
+ *   POST /__dxc/revoke?userId=U        revoke the user's refresh tokens
+ *   POST /__dxc/custom-auth/token      {public_key, email} → tokens via client_credentials, as an
+ *                                      app backend for `fetchTokens` would do
+ *   GET  /__dxc/react.js               react, react-dom/client and dexie-react-hooks as one ES module
+ *
+ * Run WTR as `node --import tsx --conditions=source node_modules/@web/test-runner/dist/bin.js` so
+ * the server's TypeScript sources load.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { createServer } from 'node:net';
+
+/**
+ * While the stop route runs, `server.close()` also ends open keep-alive connections at once.
+ * dxc-server's close() does so only after close() completes, which waits for those connections:
+ * a browser that keeps polling over its keep-alive connection kept a "stopped" server answering
+ * for up to ~30 s. (Reported; remove once app.ts calls closeAllConnections() right after close().)
+ */
+let endConnectionsOnClose = false;
+const originalClose = http.Server.prototype.close;
+http.Server.prototype.close = function close(callback) {
+  const result = originalClose.call(this, callback);
+  if (endConnectionsOnClose) this.closeAllConnections?.();
+  return result;
+};
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export function dxcServerPlugin() {
+  /** @type {import('dxc-server').RunningServer | undefined} */
+  let server;
+  let port = 0;
+  let dataDir = '';
+  let offsetMs = 0;
+  let client; // {client_id, client_secret} for the custom-auth backend
+  let reactBundle;
+  const now = () => Date.now() + offsetMs;
+  let api;
+
+  /** A free loopback port, chosen once so a restart keeps the URL (and the token issuer) stable. */
+  async function freePort() {
+    const probe = createServer();
+    await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port: free } = probe.address();
+    await new Promise((resolve) => probe.close(resolve));
+    return free;
+  }
+
+  async function start() {
+    server = await api.startServer({ port, dataDir, logLevel: process.env.DXC_TEST_LOG ?? 'silent' }, { now });
+    port = server.port;
+  }
+
+  async function createTestClient() {
+    // What `dxc-server create-client` does, from the server's sources (loaded through tsx).
+    const { createApiClient } = await import('../server/src/auth/api-clients.ts');
+    return createApiClient(server.context.storage.auth, 'wtr custom-auth backend', now());
+  }
+
+  async function revoke(userId) {
+    await server.context.storage.auth.revokeUserSessions(userId, now());
+  }
+
+  async function readJson(ctx) {
+    const chunks = [];
+    for await (const chunk of ctx.req) chunks.push(chunk);
+    const text = Buffer.concat(chunks).toString('utf8');
+    return text ? JSON.parse(text) : {};
+  }
+
+  async function buildReact() {
+    const esbuild = await import('esbuild');
+    const result = await esbuild.build({
+      stdin: {
+        contents: [
+          "export * as React from 'react';",
+          "export { createRoot } from 'react-dom/client';",
+          "export { flushSync } from 'react-dom';",
+          "export { useObservable, useLiveQuery } from 'dexie-react-hooks';",
+        ].join('\n'),
+        resolveDir: process.cwd(),
+      },
+      bundle: true,
+      format: 'esm',
+      write: false,
+      external: ['dexie'],
+      define: { 'process.env.NODE_ENV': '"production"' },
+    });
+    // One Dexie for app and hooks: the same module URL the dexie alias serves.
+    return result.outputFiles[0].text.replaceAll(/from\s*["']dexie["']/g, 'from "/node_modules/dexie/dist/dexie.mjs"');
+  }
+
+  const routes = {
+    // localhost (not 127.0.0.1) so the nameSuffix rule gives `<name>-localhost`, as in the docs.
+    'GET /__dxc/config': async () => ({ databaseUrl: `http://localhost:${port}` }),
+    'POST /__dxc/server/stop': async () => {
+      endConnectionsOnClose = true;
+      try {
+        await server?.close();
+      } finally {
+        endConnectionsOnClose = false;
+      }
+      server = undefined;
+      return { stopped: true };
+    },
+    'POST /__dxc/server/start': async () => {
+      if (!server) await start();
+      return { databaseUrl: server.url };
+    },
+    'POST /__dxc/clock/advance': async (ctx) => {
+      offsetMs += Number(ctx.query.ms ?? 0);
+      return { offsetMs };
+    },
+    'POST /__dxc/clock/reset': async () => {
+      offsetMs = 0;
+      return { offsetMs };
+    },
+    'POST /__dxc/revoke': async (ctx) => {
+      await revoke(String(ctx.query.userId));
+      return { revoked: true };
+    },
+    'POST /__dxc/custom-auth/token': async (ctx) => {
+      // The app backend of the fetchTokens example: it has already authenticated the user (here:
+      // trusts the posted email) and asks dxc-server for tokens bound to the browser's key.
+      const { public_key, email } = await readJson(ctx);
+      client ??= await createTestClient();
+      const res = await fetch(`${server.url}/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'client_credentials',
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+          scopes: ['ACCESS_DB'],
+          public_key,
+          claims: { sub: email, email, name: email.split('@')[0] },
+        }),
+      });
+      ctx.status = res.status;
+      return res.json();
+    },
+    'GET /__dxc/react.js': async (ctx) => {
+      reactBundle ??= await buildReact();
+      ctx.type = 'application/javascript';
+      return reactBundle;
+    },
+  };
+
+  const middleware = async (ctx, next) => {
+    if (!ctx.path.startsWith('/__dxc/')) return next();
+    const route = routes[`${ctx.method} ${ctx.path}`];
+    if (!route) {
+      ctx.status = 404;
+      ctx.body = { error: 'not-found' };
+      return;
+    }
+    try {
+      const body = await route(ctx);
+      ctx.body = body;
+    } catch (error) {
+      ctx.status = 500;
+      ctx.body = { error: 'test-control-failed', message: String(error?.message ?? error) };
+    }
+  };
+
+  return {
+    middleware,
+    plugin: {
+      name: 'dxc-server',
+      async serverStart() {
+        api = await import('dxc-server');
+        dataDir = await mkdtemp(path.join(tmpdir(), 'dxc-wtr-'));
+        port = await freePort();
+        await start();
+      },
+      async serverStop() {
+        await server?.close();
+        server = undefined;
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    },
+  };
+}

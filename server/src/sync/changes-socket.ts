@@ -1,0 +1,119 @@
+/**
+ * WebSocket `/changes`: takes over HTTP upgrades on the Node server, authenticates with the
+ * `?token=` query parameter (the only way the official addon sends it), and fans committed changes
+ * from the change bus out to the sessions whose realms they touched.
+ *
+ * The addon builds the URL as `${databaseUrl}/changes`, which for a root URL becomes `//changes`,
+ * so repeated leading slashes are folded. Query strings are never logged: they hold the token.
+ */
+import type { ServerType } from '@hono/node-server';
+import { isDxcError, MAX_WS_MESSAGE_BYTES } from 'dxc/protocol';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Auth } from '../auth/index.js';
+import { ANONYMOUS, type Principal, type ServerContext } from '../context.js';
+import { errorBody, statusOf } from '../errors.js';
+import { pathOnly } from '../logger.js';
+import { ChangeSession } from './change-session.js';
+
+/** How long `close()` waits for clients to acknowledge the close frame before cutting them off (ms). */
+const CLOSE_GRACE_MS = 1000;
+
+export interface ChangesSockets {
+  attach(server: ServerType): void;
+  close(): Promise<void>;
+}
+
+/** The request path with repeated leading slashes folded (`//changes` is `/changes`). */
+function socketPath(rawUrl: string): string {
+  return pathOnly(rawUrl).replace(/^\/+/, '/');
+}
+
+function tokenOf(rawUrl: string): string | undefined {
+  const query = rawUrl.indexOf('?');
+  if (query === -1) return undefined;
+  return new URLSearchParams(rawUrl.slice(query + 1)).get('token') || undefined;
+}
+
+/** Answer an upgrade with a plain HTTP error and drop the connection. */
+function refuseUpgrade(socket: Duplex, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Bad Request'}\r\n` +
+      'Connection: close\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
+}
+
+export function createChangesSockets(context: ServerContext, auth: Auth): ChangesSockets {
+  const { logger } = context;
+  // maxPayload makes ws close oversized frames with 1009 before buffering them.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
+  const sessions = new Map<WebSocket, ChangeSession>();
+  const unsubscribe = context.changes.subscribe((change) => {
+    for (const session of sessions.values()) session.notify(change);
+  });
+
+  async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const rawUrl = request.url ?? '/';
+    const path = socketPath(rawUrl);
+    if (path !== '/changes') {
+      refuseUpgrade(socket, 404, { error: 'not-found', message: `No WebSocket at ${path}` });
+      return;
+    }
+    let principal: Principal = ANONYMOUS;
+    let tokenExpired = false;
+    try {
+      principal = await auth.authenticate(tokenOf(rawUrl));
+    } catch (error) {
+      if (isDxcError(error, 'token-expired')) {
+        // Let it in to be told: the addon refreshes its token on `token-expired` and reconnects.
+        tokenExpired = true;
+      } else {
+        refuseUpgrade(socket, statusOf(error) >= 500 ? 400 : statusOf(error), errorBody(error));
+        return;
+      }
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const session = new ChangeSession(ws, principal, context, tokenExpired);
+      sessions.set(ws, session);
+      auth.closeOnRevocation(principal, ws);
+      logger.debug({ path, userId: principal.kind === 'user' ? principal.userId : null }, 'changes socket open');
+      ws.on('message', (data, isBinary) => void session.receive(data, isBinary));
+      ws.on('error', (error) => logger.debug({ err: error }, 'changes socket error'));
+      ws.on('close', () => {
+        session.dispose();
+        sessions.delete(ws);
+      });
+    });
+  }
+
+  return {
+    attach(server) {
+      (server as Server).on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        onUpgrade(request, socket, head).catch((error: unknown) => {
+          logger.error({ err: error, path: pathOnly(request.url ?? '') }, 'changes socket upgrade failed');
+          socket.destroy();
+        });
+      });
+    },
+    async close() {
+      unsubscribe();
+      const closing = [...sessions.keys()].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            ws.once('close', () => resolve());
+            ws.close(1001, 'Server shutting down');
+            setTimeout(() => {
+              ws.terminate();
+              resolve();
+            }, CLOSE_GRACE_MS).unref();
+          }),
+      );
+      await Promise.all(closing);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

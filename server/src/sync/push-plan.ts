@@ -1,0 +1,282 @@
+/**
+ * Turns the `changes` of a `/sync` request into row writes, deciding per client transaction
+ * (`txid`) whether the caller may make it. The planner is pure: the DataStore runs it inside its
+ * push transaction over the locked current state of the touched keys.
+ *
+ * Rules (docs/protocol.md#pushing-changes):
+ * - A client transaction is all-or-nothing. One refused operation refuses the whole `txid`; it is
+ *   reported in `rejections`, and the final state of its keys goes back to the client so the
+ *   client's optimistic writes roll back.
+ * - A user writes only rows of their own realm (realmId = their user id). Writing a key that lives
+ *   in another realm (tombstones included), or setting `realmId`/`owner` to another user, is
+ *   refused. Missing `realmId`/`owner` on a new row are filled in with the caller's user id.
+ *   Because accepted writes keep a key's realm, the decision depends only on the state before the
+ *   push and the operation itself, so it is made for every transaction before anything applies.
+ * - Anonymous callers cannot write.
+ * - A txid applied by an earlier push is skipped (the client re-sent a push whose answer it lost).
+ * - insert and upsert store the value (an insert over an existing key overwrites it); upsert with a
+ *   change spec patches an existing row instead; update and modify patch the listed keys with
+ *   Dexie's semantics, @@propmod included, and skip keys with no row (modify criteria are not
+ *   re-run against other rows); delete leaves a tombstone.
+ */
+import {
+  applyChangeSpec,
+  asPropModification,
+  decodeTson,
+  DxcError,
+  encodeTson,
+  MAX_ROW_BYTES,
+  normalizeKey,
+  type DBOperation,
+  type DBOperationsSet,
+  type SyncRejection,
+} from 'dxc/protocol';
+import type { PushPlan, PushState, RowKey, RowWrite } from '../storage/data-store.js';
+
+/** One operation with its keys in wire form. */
+interface KeyedOperation {
+  readonly table: string;
+  readonly op: DBOperation;
+  readonly keys: readonly string[];
+}
+
+/** The operations of one client transaction, in request order. */
+interface ClientTransaction {
+  /** The client's txid; undefined for operations sent without one (each is its own transaction). */
+  readonly txid: string | undefined;
+  readonly ops: KeyedOperation[];
+}
+
+/** The final state (after the push) of a key a rejected transaction touched; undefined: no row. */
+export interface RollbackRow extends RowKey {
+  readonly state: RowWrite | undefined;
+}
+
+export interface SyncPushPlan extends PushPlan {
+  readonly rejections: readonly SyncRejection[];
+  readonly rollback: readonly RollbackRow[];
+}
+
+export interface PreparedPush {
+  /** Every key the operations name. */
+  readonly keys: readonly RowKey[];
+  readonly plan: (state: PushState) => SyncPushPlan;
+}
+
+type Value = Record<string, unknown>;
+
+/** The working state of one key while the plan applies operations. */
+interface WorkingRow {
+  readonly table: string;
+  readonly key: string;
+  realmId: string;
+  owner: string | null;
+  value: Value | null;
+  dirty: boolean;
+  /** Whether the key had a row (or tombstone) before this push. */
+  readonly existed: boolean;
+}
+
+const rowId = (table: string, key: string): string => `${table}\u0000${key}`;
+
+/** Group the request's operations by client transaction, keeping the request order. */
+function groupByTransaction(changes: DBOperationsSet): ClientTransaction[] {
+  const transactions: ClientTransaction[] = [];
+  const byTxid = new Map<string, ClientTransaction>();
+  for (const { table, muts } of changes) {
+    for (const op of muts) {
+      const keyed: KeyedOperation = { table, op, keys: op.keys.map(normalizeKey) };
+      if (op.txid === undefined) {
+        transactions.push({ txid: undefined, ops: [keyed] });
+        continue;
+      }
+      let transaction = byTxid.get(op.txid);
+      if (!transaction) {
+        transaction = { txid: op.txid, ops: [] };
+        byTxid.set(op.txid, transaction);
+        transactions.push(transaction);
+      }
+      transaction.ops.push(keyed);
+    }
+  }
+  return transactions;
+}
+
+/** Why `value`'s claims are refused for `writer`, if they are. */
+function refuseClaims(value: Value, writer: string): string | undefined {
+  if (value.realmId !== undefined && value.realmId !== writer) return 'realmId names another realm';
+  if (value.owner !== undefined && value.owner !== writer) return 'owner names another user';
+  return undefined;
+}
+
+/** Why a change spec's effect on `realmId`/`owner` is refused for `writer`, if it is. */
+function refuseChangeSpec(spec: Value, writer: string): string | undefined {
+  for (const [keyPath, next] of Object.entries(spec)) {
+    for (const field of ['realmId', 'owner'] as const) {
+      if (keyPath.startsWith(`${field}.`)) return `${field} cannot be changed by path`;
+      if (keyPath !== field) continue;
+      // Rows the writer may change are theirs, so the current value of either field is `writer`.
+      const result = asPropModification(next)?.execute(writer) ?? next;
+      if (result !== writer && !(field === 'owner' && result === undefined)) {
+        return `${field} would name another ${field === 'owner' ? 'user' : 'realm'}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function refuseOperation(entry: KeyedOperation, writer: string, state: PushState): string | undefined {
+  const { table, op, keys } = entry;
+  for (const [index, key] of keys.entries()) {
+    const current = state.row(table, key);
+    if (current && current.realmId !== writer) return `${table} ${key} belongs to another realm`;
+    let reason: string | undefined;
+    switch (op.type) {
+      case 'insert':
+      case 'upsert': {
+        reason = refuseClaims(op.values[index] as Value, writer);
+        const spec = op.type === 'upsert' ? op.changeSpecs?.[index] : undefined;
+        reason ??= spec ? refuseChangeSpec(spec, writer) : undefined;
+        break;
+      }
+      case 'update':
+        reason = refuseChangeSpec(op.changeSpecs[index] as Value, writer);
+        break;
+      case 'modify':
+        reason = refuseChangeSpec(op.changeSpec, writer);
+        break;
+      case 'delete':
+        break;
+    }
+    if (reason) return `${table} ${key}: ${reason}`;
+  }
+  return undefined;
+}
+
+/** Prepare the plan of a push by `writer` (undefined for an anonymous caller). */
+export function preparePush(changes: DBOperationsSet, writer: string | undefined): PreparedPush {
+  const transactions = groupByTransaction(changes);
+  const keys = transactions.flatMap((t) => t.ops.flatMap(({ table, keys }) => keys.map((key) => ({ table, key }))));
+  return { keys, plan: (state) => plan(transactions, writer, state) };
+}
+
+function plan(transactions: ClientTransaction[], writer: string | undefined, state: PushState): SyncPushPlan {
+  const rejections: SyncRejection[] = [];
+  const rejectedKeys = new Map<string, RowKey>();
+  const accepted: ClientTransaction[] = [];
+  for (const transaction of transactions) {
+    if (transaction.txid !== undefined && writer !== undefined && state.wasApplied(transaction.txid)) continue;
+    const reason =
+      writer === undefined
+        ? 'Log in to write'
+        : transaction.ops.map((entry) => refuseOperation(entry, writer, state)).find(Boolean);
+    if (reason === undefined) {
+      accepted.push(transaction);
+      continue;
+    }
+    rejections.push({ name: 'forbidden', message: reason, txid: transaction.txid ?? '' });
+    for (const { table, keys } of transaction.ops) {
+      for (const key of keys) rejectedKeys.set(rowId(table, key), { table, key });
+    }
+  }
+
+  const working = new Map<string, WorkingRow>();
+  const load = (table: string, key: string): WorkingRow => {
+    const id = rowId(table, key);
+    let row = working.get(id);
+    if (!row) {
+      const stored = state.row(table, key);
+      row = {
+        table,
+        key,
+        realmId: stored?.realmId ?? (writer as string),
+        owner: stored?.owner ?? null,
+        value: stored?.value ? (decodeTson(stored.value) as Value) : null,
+        dirty: false,
+        existed: stored !== undefined,
+      };
+      working.set(id, row);
+    }
+    return row;
+  };
+  for (const transaction of accepted) {
+    for (const entry of transaction.ops) applyOperation(entry, writer as string, load);
+  }
+
+  const writes: RowWrite[] = [];
+  const encoded = new Map<string, RowWrite>();
+  for (const [id, row] of working) {
+    // A key created and deleted within this push needs no tombstone: no reader ever saw it.
+    if (!row.dirty || (!row.existed && row.value === null)) continue;
+    const write = toWrite(row);
+    writes.push(write);
+    encoded.set(id, write);
+  }
+  const rollback = [...rejectedKeys].map(([id, { table, key }]): RollbackRow => {
+    const stored = state.row(table, key);
+    return { table, key, state: encoded.get(id) ?? (stored ? toStateOf(stored) : undefined) };
+  });
+  const appliedTxids = accepted.flatMap((t) => (t.txid === undefined ? [] : [t.txid]));
+  return { writes, appliedTxids, rejections, rollback };
+}
+
+function toStateOf(row: RowWrite): RowWrite {
+  return { table: row.table, key: row.key, realmId: row.realmId, owner: row.owner, value: row.value };
+}
+
+function toWrite(row: WorkingRow): RowWrite {
+  if (row.value === null) return { table: row.table, key: row.key, realmId: row.realmId, owner: row.owner, value: null };
+  const value = encodeTson(row.value);
+  if (value.length > MAX_ROW_BYTES) {
+    throw new DxcError('row-too-large', `${row.table} ${row.key} would grow to ${value.length} bytes; the limit is ${MAX_ROW_BYTES}`);
+  }
+  const owner = typeof row.value.owner === 'string' ? row.value.owner : null;
+  return { table: row.table, key: row.key, realmId: row.realmId, owner, value };
+}
+
+function applyOperation(
+  { table, op, keys }: KeyedOperation,
+  writer: string,
+  load: (table: string, key: string) => WorkingRow,
+): void {
+  keys.forEach((key, index) => {
+    const row = load(table, key);
+    const patch = (spec: Value | null | undefined): boolean => {
+      if (!spec || row.value === null) return false;
+      try {
+        applyChangeSpec(row.value, spec);
+      } catch (error) {
+        // A @@propmod whose term has the wrong type (Dexie throws TypeError for it).
+        throw new DxcError('invalid-request', `${table} ${key}: ${(error as Error).message}`, { cause: error });
+      }
+      row.dirty = true;
+      return true;
+    };
+    switch (op.type) {
+      case 'insert':
+      case 'upsert': {
+        if (op.type === 'upsert' && patch(op.changeSpecs?.[index])) return;
+        const value = { ...(op.values[index] as Value) };
+        value.realmId ??= writer;
+        value.owner ??= writer;
+        row.value = value;
+        row.realmId = writer;
+        row.dirty = true;
+        return;
+      }
+      case 'update':
+        patch(op.changeSpecs[index]);
+        return;
+      case 'modify':
+        // One spec patches many rows: each gets its own deep copy, so no two rows share an object.
+        patch(keys.length > 1 ? (decodeTson(encodeTson(op.changeSpec)) as Value) : op.changeSpec);
+        return;
+      case 'delete':
+        if (row.value !== null) {
+          row.value = null;
+          row.dirty = true;
+        }
+        return;
+    }
+  });
+}

@@ -1,0 +1,255 @@
+/**
+ * The addon: `new Dexie(name, {addons: [dxc]})` installs the schema hook, the outbox middleware and
+ * `db.cloud`. Everything that talks to the server starts in the sticky `ready` handler, as a
+ * session that ends when the database closes, so a failing server never fails `db.open()`.
+ */
+import { liveQuery, type Dexie } from 'dexie';
+import { login, logout } from './auth.js';
+import { getDbNameFromDbUrl, persistableOptions, validateOptions } from './configure.js';
+import { DXC_VERSION, Engine } from './engine.js';
+import { dxcError } from './errors.js';
+import type { Subject, ValueSubject } from './observable.js';
+import type { DxcOptions } from './options.js';
+import { createOutboxMiddleware } from './outbox-middleware.js';
+import { setDefaultDb } from './registry.js';
+import { applyUnsyncedTables, augmentStores } from './schema.js';
+import { createSyncScheduler, type SyncScheduler } from './sync-scheduler.js';
+import { trackSyncState } from './sync-state.js';
+import { openTabChannel } from './tab-channel.js';
+import type {
+  DexieCloudSchema,
+  DXCUserInteraction,
+  LoginHints,
+  PersistedSyncState,
+  SyncOptions,
+  SyncState,
+  UserLogin,
+  WebSocketStatus,
+} from './types.js';
+import { createLiveSocket } from './web-socket.js';
+
+/** `db.cloud`: the same members as dexie-cloud-addon's DexieCloudAPI (minus Y.js, blobs, realms UI). */
+export interface DxcCloud {
+  readonly version: string;
+  readonly options: DxcOptions | null;
+  readonly schema: DexieCloudSchema | null;
+  readonly currentUserId: string;
+  readonly currentUser: ValueSubject<UserLogin>;
+  readonly syncState: ValueSubject<SyncState>;
+  readonly persistedSyncState: ValueSubject<PersistedSyncState | undefined>;
+  readonly webSocketStatus: ValueSubject<WebSocketStatus>;
+  readonly userInteraction: ValueSubject<DXCUserInteraction | undefined>;
+  readonly events: { readonly syncComplete: Subject<void> };
+  /** Always false for now: dxc's service worker bridge is a separate part. */
+  readonly usingServiceWorker: boolean;
+  readonly isServiceWorkerDB: boolean;
+  configure(options: DxcOptions): void;
+  login(hints?: LoginHints): Promise<void>;
+  logout(options?: { force?: boolean }): Promise<void>;
+  sync(options?: SyncOptions): Promise<void>;
+}
+
+declare module 'dexie' {
+  interface Dexie {
+    cloud: DxcCloud;
+  }
+}
+
+interface Session {
+  scheduler: SyncScheduler;
+  stop(): void;
+}
+
+/** The Dexie addon. Also reachable as the default export of `dxc/client`. */
+export function dxc(db: Dexie): void {
+  const engine = new Engine(db);
+  const originalName = db.name;
+  let session: Session | undefined;
+
+  const versionProto = (db as unknown as { Version: { prototype: Record<string, unknown> } }).Version.prototype;
+  const parseStores = versionProto._parseStoresSpec as (this: unknown, stores: object, out: object) => unknown;
+  versionProto._parseStoresSpec = function (this: unknown, stores: Record<string, string | null>, out: object) {
+    return parseStores.call(this, augmentStores(stores, engine.schema), out);
+  };
+  db.use(
+    createOutboxMiddleware({
+      schema: engine.schema,
+      currentUserId: () => engine.currentUserId(),
+      canMintIds: () => engine.canMintIds(),
+      onLocalCommit: () => {
+        if (!engine.options?.disableEagerSync) engine.triggerSync('push');
+      },
+    }),
+  );
+  db.on(
+    'ready',
+    async () => {
+      session?.stop();
+      session = undefined;
+      engine.closed = false;
+      // Without a server (never configured) the database is plain local Dexie.
+      if (!engine.options?.databaseUrl) return void engine.setUser(await engine.loadUser());
+      session = startSession(engine);
+      try {
+        await initialize(engine, session);
+      } catch (error) {
+        // Like the addon: a failing login or server must not fail db.open(); the state says why.
+        console.error('dxc:', error);
+      }
+    },
+    true,
+  );
+  db.on('close', () => {
+    engine.closed = true;
+    session?.stop();
+    session = undefined;
+  });
+
+  const ensureSession = async (): Promise<Session> => {
+    if (!engine.options?.databaseUrl) throw dxcError('config-invalid', 'Call db.cloud.configure({databaseUrl}) first');
+    if (!db.isOpen()) await db.open();
+    if (!session) throw dxcError('config-invalid', 'The database is closed');
+    return session;
+  };
+
+  const cloud: DxcCloud = {
+    version: DXC_VERSION,
+    get options() {
+      return engine.options;
+    },
+    get schema() {
+      return engine.schema;
+    },
+    get currentUserId() {
+      return engine.currentUserId();
+    },
+    currentUser: engine.currentUser,
+    syncState: engine.syncState,
+    persistedSyncState: engine.persistedSyncState,
+    webSocketStatus: engine.webSocketStatus,
+    userInteraction: engine.userInteraction,
+    events: { syncComplete: engine.syncComplete },
+    usingServiceWorker: false,
+    isServiceWorkerDB: false,
+    configure(options) {
+      engine.options = validateOptions(db, engine.options, options);
+      const name = engine.options.nameSuffix === false ? originalName : `${originalName}-${getDbNameFromDbUrl(engine.options.databaseUrl)}`;
+      (db as { name: string }).name = name;
+      applyUnsyncedTables(engine.schema, engine.options.unsyncedTables);
+      setDefaultDb(db);
+    },
+    async login(hints) {
+      await ensureSession();
+      await login(engine, hints);
+    },
+    async logout(options) {
+      await ensureSession();
+      await logout(engine, options);
+    },
+    async sync({ wait = true, purpose = 'push' }: SyncOptions = {}) {
+      const { scheduler } = await ensureSession();
+      const done = scheduler.request(purpose);
+      if (wait) await done;
+      else done.catch(() => {});
+    },
+  };
+  (db as { cloud: DxcCloud }).cloud = cloud;
+}
+dxc.version = DXC_VERSION;
+
+function startSession(engine: Engine): Session {
+  const stops: (() => void)[] = [];
+  const tracker = trackSyncState(engine);
+  stops.push(() => tracker.stop());
+  const channel = openTabChannel(
+    engine.idbName,
+    (phase) => tracker.setPhase(phase),
+    () => engine.syncComplete.next(),
+  );
+  stops.push(() => channel.close());
+  engine.onPhase = (phase, error) => {
+    tracker.setPhase(phase, error);
+    channel.postPhase(phase);
+  };
+  const scheduler = createSyncScheduler(engine, {
+    onComplete() {
+      engine.syncComplete.next();
+      channel.postSyncComplete();
+    },
+  });
+  stops.push(() => scheduler.stop());
+  engine.triggerSync = (purpose) => void scheduler.request(purpose).catch(() => {});
+  const socket = createLiveSocket(engine, scheduler, () => {
+    engine.syncComplete.next();
+    channel.postSyncComplete();
+  });
+  stops.push(() => socket.stop());
+  stops.push(engine.currentUser.subscribe(() => socket.update()).unsubscribe);
+  stops.push(engine.persistedSyncState.subscribe(() => socket.update()).unsubscribe);
+  const on = (target: EventTarget | undefined, type: string, listener: () => void) => {
+    target?.addEventListener(type, listener);
+    stops.push(() => target?.removeEventListener(type, listener));
+  };
+  const win = typeof window === 'undefined' ? undefined : window;
+  on(win, 'online', () => {
+    tracker.refresh();
+    engine.triggerSync('pull');
+    socket.reconnectNow();
+  });
+  on(win, 'offline', () => engine.setPhase('offline'));
+  const doc = typeof document === 'undefined' ? undefined : document;
+  on(doc, 'visibilitychange', () => {
+    if (doc?.visibilityState === 'visible') engine.triggerSync('pull');
+  });
+  return {
+    scheduler,
+    stop() {
+      engine.triggerSync = () => {};
+      engine.onPhase = () => {};
+      for (const stop of stops.splice(0)) stop();
+    },
+  };
+}
+
+async function initialize(engine: Engine, session: Session): Promise<void> {
+  const options = engine.options!;
+  const db = engine.vip;
+  // The server's schema from an earlier sync decides id prefixes from the first write on.
+  const stored = (await db.table('$syncState').get('schema')) as DexieCloudSchema | undefined;
+  for (const [table, entry] of Object.entries(stored ?? {})) if (engine.schema[table]) engine.schema[table] = entry;
+  applyUnsyncedTables(engine.schema, options.unsyncedTables);
+  await db.table('$syncState').bulkPut([engine.schema, persistableOptions(options)], ['schema', 'options']);
+  engine.persistedSyncState.next(await engine.loadSyncState());
+  engine.setUser(await engine.loadUser());
+  // Other tabs log in, refresh and sync too: follow their writes to $logins and $syncState.
+  const users = liveQuery(() => engine.loadUser()).subscribe((user) => {
+    const current = engine.currentUser.value;
+    if (user?.userId !== current.userId || user?.accessToken !== current.accessToken || !!user?.isLoggedIn !== !!current.isLoggedIn) {
+      engine.setUser(user);
+    }
+  });
+  const states = liveQuery(() => engine.loadSyncState()).subscribe((state) => {
+    if (state?.serverRevision !== engine.persistedSyncState.value?.serverRevision) engine.persistedSyncState.next(state);
+  });
+  const stopSession = session.stop;
+  session.stop = () => {
+    users.unsubscribe();
+    states.unsubscribe();
+    stopSession();
+  };
+
+  const required = options.requireAuth;
+  if (required) {
+    const hints = typeof required === 'object' ? required : undefined;
+    const current = engine.currentUser.value;
+    const mismatch = hints && ((hints.email && hints.email !== current.email) || (hints.userId && hints.userId !== current.userId));
+    if (!engine.isLoggedIn() || mismatch) await login(engine, hints);
+  }
+  const state = engine.persistedSyncState.value;
+  const expectedUser = engine.currentUserId();
+  if (!state?.initiallySynced || state.userId !== expectedUser) {
+    await session.scheduler.request('pull').catch(() => {});
+  } else if (await engine.countPending()) {
+    engine.triggerSync('push');
+  }
+}

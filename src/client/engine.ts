@@ -1,0 +1,130 @@
+/**
+ * The per-database state every client module shares: options, cloud schema, the observables of
+ * `db.cloud`, and small helpers over the internal `$` tables. One Engine exists per Dexie
+ * instance; dxc-addon.ts creates it and wires the modules to it.
+ */
+import type { Dexie } from 'dexie';
+import { UNAUTHORIZED_USER_ID, type DexieCloudSchema } from 'dxc/protocol';
+import { dxcError, isDxcError } from './errors.js';
+import { withLock } from './locks.js';
+import { Subject, ValueSubject } from './observable.js';
+import type { DxcOptions } from './options.js';
+import { outboxTable, syncedTables } from './schema.js';
+import { needsRefresh, refreshLogin } from './tokens.js';
+import {
+  UNAUTHORIZED_USER,
+  type DXCUserInteraction,
+  type PersistedSyncState,
+  type SyncState,
+  type SyncStatePhase,
+  type UserLogin,
+  type WebSocketStatus,
+} from './types.js';
+
+/** The client's version, sent to the server as `dxcv`. */
+export const DXC_VERSION = '0.1.0';
+
+export class Engine {
+  options: DxcOptions | null = null;
+  readonly schema: DexieCloudSchema = {};
+  readonly currentUser = new ValueSubject<UserLogin>({ ...UNAUTHORIZED_USER, isLoading: true });
+  readonly syncState = new ValueSubject<SyncState>({ phase: 'initial', status: 'not-started' });
+  readonly persistedSyncState = new ValueSubject<PersistedSyncState | undefined>(undefined);
+  readonly webSocketStatus = new ValueSubject<WebSocketStatus>('not-started');
+  readonly userInteraction = new ValueSubject<DXCUserInteraction | undefined>(undefined);
+  readonly syncComplete = new Subject<void>();
+  /** Set when the server refused our refresh token: no sync is attempted until the next login. */
+  needsAuth = false;
+  closed = false;
+  /** Hooks the wiring fills in (kept as fields so modules do not import each other in a cycle). */
+  triggerSync: (purpose: 'push' | 'pull') => void = () => {};
+  onPhase: (phase: SyncStatePhase, error?: Error) => void = () => {};
+
+  constructor(readonly db: Dexie) {}
+
+  /** Dexie's VIP handle: internal reads and writes pass while the app's requests wait for `ready`. */
+  get vip(): Dexie {
+    return (this.db as unknown as { vip: Dexie }).vip;
+  }
+
+  get databaseUrl(): string {
+    return this.options?.databaseUrl ?? '';
+  }
+
+  currentUserId(): string {
+    return this.currentUser.value.userId ?? UNAUTHORIZED_USER_ID;
+  }
+
+  isLoggedIn(): boolean {
+    const user = this.currentUser.value;
+    return !!user.isLoggedIn && this.currentUserId() !== UNAUTHORIZED_USER_ID;
+  }
+
+  canMintIds(): boolean {
+    return !this.databaseUrl || !!this.persistedSyncState.value?.initiallySynced;
+  }
+
+  syncedTables(): string[] {
+    return syncedTables(this.schema).filter((t) => this.db.tables.some((table) => table.name === t));
+  }
+
+  outboxTables(): string[] {
+    return this.syncedTables().map(outboxTable);
+  }
+
+  /** A name unique to this IndexedDB database, for Web Locks and BroadcastChannels. */
+  get idbName(): string {
+    return this.db.name;
+  }
+
+  setUser(user: UserLogin | undefined): void {
+    this.currentUser.next(user?.isLoggedIn ? user : { ...UNAUTHORIZED_USER });
+  }
+
+  async loadUser(): Promise<UserLogin | undefined> {
+    const logins = (await this.vip.table('$logins').toArray()) as UserLogin[];
+    return logins.find((login) => login.isLoggedIn);
+  }
+
+  async loadSyncState(): Promise<PersistedSyncState | undefined> {
+    return (await this.vip.table('$syncState').get('syncState')) as PersistedSyncState | undefined;
+  }
+
+  /** Outbox entries not yet acknowledged by the server, over all synced tables. */
+  async countPending(): Promise<number> {
+    let total = 0;
+    for (const table of this.outboxTables()) total += await this.vip.table(table).count();
+    return total;
+  }
+
+  /**
+   * A valid access token, refreshed first when it is about to expire (or `force`d after a 401).
+   * One refresh at a time across tabs: the others wait for the lock and reuse its result.
+   */
+  async accessToken(force = false): Promise<string> {
+    const used = this.currentUser.value;
+    if (!force && !needsRefresh(used)) return used.accessToken!;
+    return withLock(`${this.idbName}|refreshToken`, async () => {
+      const stored = await this.loadUser();
+      if (!stored) throw dxcError('needs-auth', 'Not logged in');
+      const refreshedElsewhere = stored.accessToken !== used.accessToken;
+      if ((!force || refreshedElsewhere) && !needsRefresh(stored)) {
+        this.setUser(stored);
+        return stored.accessToken!;
+      }
+      try {
+        const fresh = await refreshLogin(this.databaseUrl, stored);
+        await this.vip.table('$logins').put(fresh);
+        this.setUser(fresh);
+        return fresh.accessToken!;
+      } catch (error) {
+        if (isDxcError(error, 'needs-auth')) this.needsAuth = true;
+        throw error;
+      }
+    });
+  }
+
+  setPhase(phase: SyncStatePhase, error?: Error): void {
+    this.onPhase(phase, error);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * When to sync, and one sync at a time. Requests coalesce (a pull covers a push); each run holds
+ * the Web Lock `<db>|currentSyncWorker` (shared with other tabs and the official addon's service
+ * worker). A failed run is retried with back-off; a refused refresh token stops all retries until
+ * the next login, so an expired session never turns into a request loop.
+ */
+import type { Engine } from './engine.js';
+import { dxcError, isDxcError } from './errors.js';
+import { syncLockName, withLock } from './locks.js';
+import { syncOnce } from './sync.js';
+
+/** Delays before retrying a failed sync, in ms; the last one repeats. @default [1000, 5000, 15000, 60000, 300000] */
+export const SYNC_RETRY_DELAYS_MS: readonly number[] = [1000, 5000, 15000, 60000, 300000];
+
+/** Round trips in one run before yielding, when local writes keep arriving during each. @default 10 */
+export const MAX_ROUND_TRIPS_PER_RUN = 10;
+
+export interface SyncScheduler {
+  /** Sync soon; resolves when a run that covers this request has finished, rejects if it failed. */
+  request(purpose: 'push' | 'pull'): Promise<void>;
+  /** Run `work` under the sync lock, between syncs (used to apply WebSocket changes). */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
+  stop(): void;
+}
+
+export function createSyncScheduler(
+  engine: Engine,
+  hooks: { onComplete(): void },
+): SyncScheduler {
+  let pending: 'push' | 'pull' | undefined;
+  let running: Promise<void> | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+  let stopped = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  // In-tab serialisation first (cheap), then the cross-tab lock.
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = queue.then(() => withLock(syncLockName(engine.idbName), work));
+    queue = result.catch(() => {});
+    return result;
+  };
+
+  const scheduleRetry = () => {
+    clearTimeout(retryTimer);
+    const delay = SYNC_RETRY_DELAYS_MS[Math.min(failures, SYNC_RETRY_DELAYS_MS.length - 1)]!;
+    failures++;
+    retryTimer = setTimeout(() => void request('push').catch(() => {}), delay);
+  };
+
+  async function run(): Promise<void> {
+    while (pending && !stopped) {
+      const purpose = pending;
+      pending = undefined;
+      clearTimeout(retryTimer);
+      try {
+        const outcome = await exclusive(async () => {
+          let result = await syncOnce(engine, purpose);
+          for (let i = 1; result === 'again' && i < MAX_ROUND_TRIPS_PER_RUN; i++) result = await syncOnce(engine, 'push');
+          return result;
+        });
+        failures = 0;
+        engine.setPhase('in-sync');
+        if (outcome !== 'skipped') hooks.onComplete();
+      } catch (error) {
+        if (isDxcError(error, 'needs-auth')) {
+          engine.needsAuth = true;
+          engine.setPhase('error', error as Error);
+        } else if (isDxcError(error, 'offline')) {
+          engine.setPhase('offline');
+          scheduleRetry();
+        } else {
+          engine.setPhase('error', error as Error);
+          scheduleRetry();
+        }
+        throw error;
+      }
+    }
+  }
+
+  function request(purpose: 'push' | 'pull'): Promise<void> {
+    if (stopped || !engine.databaseUrl) return Promise.resolve();
+    if (engine.needsAuth && engine.isLoggedIn()) {
+      return Promise.reject(engine.syncState.value.error ?? dxcError('needs-auth', 'Log in again to sync'));
+    }
+    pending = pending === 'pull' || purpose === 'pull' ? 'pull' : 'push';
+    if (!running) {
+      running = run().finally(() => {
+        running = undefined;
+      });
+    }
+    // A request made while a run is past its last check is picked up by the loop; if the loop has
+    // already exited (running cleared above), start again.
+    return running.then(() => (pending ? request(pending) : undefined));
+  }
+
+  return {
+    request,
+    exclusive,
+    stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+    },
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * One `/sync` round trip: push the outbox, pull what changed since `lastPull`, and merge the answer
+ * in one IndexedDB transaction. Acknowledged outbox rows are deleted in that same transaction, so
+ * a crash either keeps both the rows and their outbox entries or neither; rows written during the
+ * round trip stay queued and are protected by merge.ts, then go out with the next round trip.
+ */
+import type { Dexie } from 'dexie';
+import { UNAUTHORIZED_USER_ID, type SyncRequest, type SyncResponse } from 'dxc/protocol';
+import { applyKeyMutations, localKeyMutations, toWireOperation } from './apply-changes.js';
+import type { Engine } from './engine.js';
+import { DXC_VERSION } from './engine.js';
+import { DxcHttpError, dxcError } from './errors.js';
+import { postTson } from './http.js';
+import { subtractLocal, toKeyMutationSet } from './merge.js';
+import { markUntracked, type OutboxEntry } from './outbox-middleware.js';
+import { applyUnsyncedTables, outboxTable } from './schema.js';
+import type { PersistedSyncState } from './types.js';
+
+/** `done`: nothing more to do; `again`: local writes arrived meanwhile, sync once more. */
+export type SyncOutcome = 'done' | 'again' | 'skipped';
+
+/** The protocol version dxc speaks: 2 means "no BlobRefs" (large values stay inline). */
+const PROTOCOL_VERSION = 2;
+
+export async function readOutbox(db: Dexie, tables: string[]): Promise<Record<string, OutboxEntry[]>> {
+  const out: Record<string, OutboxEntry[]> = {};
+  for (const table of tables) {
+    const entries = (await db.table(outboxTable(table)).toArray()) as OutboxEntry[];
+    if (entries.length) out[table] = entries;
+  }
+  return out;
+}
+
+function newClientIdentity(): string {
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+}
+
+export async function syncOnce(engine: Engine, purpose: 'push' | 'pull'): Promise<SyncOutcome> {
+  const db = engine.vip;
+  const tables = engine.syncedTables();
+  const loggedIn = engine.isLoggedIn();
+  const userId = engine.currentUserId();
+  const state = await engine.loadSyncState();
+  const sameUser = state?.userId === (loggedIn ? userId : UNAUTHORIZED_USER_ID);
+  const outbox = loggedIn ? await readOutbox(db, tables) : {};
+  if (purpose === 'push' && !Object.keys(outbox).length && state?.initiallySynced && sameUser) return 'skipped';
+  const latest: Record<string, number> = {};
+  for (const [table, entries] of Object.entries(outbox)) latest[table] = entries[entries.length - 1]!.rev!;
+
+  const request: SyncRequest = {
+    v: PROTOCOL_VERSION,
+    ...(state?.remoteDbId ? { dbID: state.remoteDbId } : {}),
+    clientIdentity: state?.clientIdentity ?? newClientIdentity(),
+    schema: engine.schema,
+    lastPull:
+      state?.serverRevision && sameUser
+        ? { serverRevision: state.serverRevision, realms: state.realms, inviteRealms: state.inviteRealms }
+        : undefined,
+    baseRevs: await db.table('$baseRevs').toArray(),
+    changes: Object.entries(outbox).map(([table, entries]) => ({
+      table,
+      muts: entries.map((entry) => toWireOperation(db, table, entry, userId)),
+    })),
+    y: [],
+    dxcv: DXC_VERSION,
+  };
+  engine.setPhase('pushing');
+  const res = await post(engine, request, loggedIn);
+  engine.setPhase('pulling');
+  validateResponse(res);
+  const again = await applyResponse(engine, res, request, latest, state, loggedIn ? userId : UNAUTHORIZED_USER_ID);
+  return again ? 'again' : 'done';
+}
+
+async function post(engine: Engine, request: SyncRequest, loggedIn: boolean): Promise<SyncResponse> {
+  const url = `${engine.databaseUrl}/sync`;
+  const token = loggedIn ? await engine.accessToken() : undefined;
+  try {
+    return await postTson<SyncResponse>(url, request, token);
+  } catch (error) {
+    // The server's clock decides expiry: a token we still trust may be stale there. Refresh once.
+    if (!(loggedIn && error instanceof DxcHttpError && error.status === 401)) throw error;
+    return postTson<SyncResponse>(url, request, await engine.accessToken(true));
+  }
+}
+
+function validateResponse(res: SyncResponse): void {
+  const ok =
+    typeof res === 'object' &&
+    res !== null &&
+    typeof res.serverRevision === 'string' &&
+    res.serverRevision !== '' &&
+    Array.isArray(res.realms) &&
+    Array.isArray(res.changes) &&
+    typeof res.schema === 'object' &&
+    res.schema !== null;
+  if (!ok) throw dxcError('sync-failed', 'The server answered /sync with an invalid response');
+}
+
+async function applyResponse(
+  engine: Engine,
+  res: SyncResponse,
+  request: SyncRequest,
+  latest: Record<string, number>,
+  previous: PersistedSyncState | undefined,
+  userId: string,
+): Promise<boolean> {
+  const db = engine.vip;
+  const tables = engine.syncedTables();
+  let addedMeanwhile = false;
+  let state!: PersistedSyncState;
+  await db.transaction('rw', [...tables, ...tables.map(outboxTable), '$syncState', '$baseRevs'], async (tx) => {
+    markUntracked(tx.idbtrans);
+    // The server's schema entries replace ours (it decides id prefixes); local-only stays local.
+    for (const [table, entry] of Object.entries(res.schema)) {
+      if (engine.schema[table] && entry && typeof entry === 'object') engine.schema[table] = { ...entry };
+    }
+    applyUnsyncedTables(engine.schema, engine.options?.unsyncedTables);
+    await tx.table('$syncState').put(engine.schema, 'schema');
+
+    const pending: Record<string, OutboxEntry[]> = {};
+    for (const table of tables) {
+      const outbox = tx.table(outboxTable(table));
+      const acked = latest[table] ?? 0;
+      if (acked) await outbox.where('rev').belowOrEqual(acked).delete();
+      const added = (await outbox.where('rev').above(acked).toArray()) as OutboxEntry[];
+      if (added.length) pending[table] = added;
+    }
+    addedMeanwhile = Object.keys(pending).length > 0;
+    const server = toKeyMutationSet(res.changes);
+    subtractLocal(server, localKeyMutations(db, pending, userId));
+    await applyKeyMutations(db, server, userId);
+    await deleteRowsOfLostRealms(db, tables, previous, res);
+
+    await tx.table('$baseRevs').clear();
+    await tx.table('$baseRevs').bulkPut(
+      tables.map((tableName) => ({ tableName, clientRev: (latest[tableName] ?? 0) + 1, serverRev: res.serverRevision })),
+    );
+    state = {
+      serverRevision: res.serverRevision,
+      latestRevisions: { ...previous?.latestRevisions, ...latest },
+      realms: res.realms,
+      inviteRealms: res.inviteRealms ?? [],
+      clientIdentity: request.clientIdentity!,
+      remoteDbId: res.dbId,
+      syncedTables: tables,
+      initiallySynced: true,
+      timestamp: new Date(),
+      userId,
+    };
+    await tx.table('$syncState').put(state, 'syncState');
+  });
+  engine.persistedSyncState.next(state);
+  return addedMeanwhile;
+}
+
+/** Rows of realms we may no longer read (a realm left, or another user) are removed locally. */
+async function deleteRowsOfLostRealms(
+  db: Dexie,
+  tables: string[],
+  previous: PersistedSyncState | undefined,
+  res: SyncResponse,
+): Promise<void> {
+  const now = new Set([...res.realms, ...(res.inviteRealms ?? [])]);
+  const lost = new Set((previous?.realms ?? []).filter((realm) => !now.has(realm)));
+  if (!lost.size) return;
+  for (const table of tables) {
+    await db
+      .table(table)
+      .filter((row: { realmId?: string }) => row.realmId !== undefined && lost.has(row.realmId))
+      .delete();
+  }
+}
