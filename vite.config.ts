@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { buildSyncBundle, SYNC_BUNDLE_FILE } from './scripts/build-sw.mjs';
+import { manifestFor } from './starter/pwa-manifest.js';
 
 const repo = path.dirname(fileURLToPath(import.meta.url));
 const appRoot = path.resolve(repo, process.env.DXC_APP_ROOT ?? 'starter');
@@ -45,7 +46,7 @@ export default defineConfig({
       srcDir: path.join(repo, 'src'),
       filename: 'sw.ts',
       injectRegister: false, // the app registers through dxc's registerWorker (update-on-consent)
-      manifest: { name: 'dxc', short_name: 'dxc', start_url: '/', display: 'standalone', icons: [] },
+      manifest: manifestFor(appRoot), // starter/pwa-manifest.ts (issue 7)
       injectManifest: {
         rollupFormat: 'iife', // importScripts() is illegal in module workers
         globPatterns: ['**/*.{js,css,html,svg,png,woff2}'],

@@ -4,7 +4,7 @@
  * `dxc-server` child processes; this process plays the clients over loopback HTTP and WebSocket.
  *
  *   DXC_BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/test \
- *     node --import tsx --conditions=source bench/multi-node.ts [--pushes 2000] [--writers 16] [--samples 300]
+ *     node --import tsx --conditions=source bench/multi-node.ts [--pushes 2000] [--writers 16] [--samples 300] [--sockets 2000]
  *
  * (DXC_TEST_PG_URL is used when DXC_BENCH_PG_URL is not set; without either, only SQLite runs.)
  * - throughput: `--writers` concurrent clients (two per user) each push 10-row upserts through the
@@ -13,9 +13,12 @@
  * - fan-out: one socket on the last node waits for changes; a writer on the first node pushes one
  *   row at a time; latency = from sending the push to receiving the `changes` message. With two
  *   nodes the change crosses PostgreSQL NOTIFY.
+ * - memory: `--sockets` idle `/changes` sockets on a one-node setup; the node's resident memory
+ *   growth divided by their number (Linux only; 0 skips it).
  * It prints figures; it asserts nothing (DESIGN.md: benchmarks, not timed tests).
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { freshDataDir } from '../server/test/helpers/auth-helpers.js';
@@ -30,6 +33,8 @@ function option(name: string, fallback: number): number {
 const PUSHES = option('pushes', 2000);
 const WRITERS = option('writers', 16);
 const SAMPLES = option('samples', 300);
+/** Idle sockets opened on one node to estimate memory per live client (0 skips it). */
+const SOCKETS = option('sockets', 2000);
 /** Rows per push, the unit of DESIGN.md's "1,000 pushes/s of 10 ops". */
 const ROWS_PER_PUSH = 10;
 /** Distinct users; login is rate-limited per IP (10 code checks a minute), so keep this under 10. */
@@ -47,6 +52,8 @@ interface Result {
   readonly pushesPerSecond: number;
   readonly p50: number;
   readonly p99: number;
+  /** Resident memory the node added per idle `/changes` socket, in KiB. */
+  readonly kibPerSocket: number | undefined;
 }
 
 async function admin(sql: string): Promise<void> {
@@ -124,6 +131,26 @@ async function fanOut(nodes: SpawnedNode[], user: TestUser): Promise<{ p50: numb
   return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
+/** The node process's resident set size, in KiB (Linux /proc). */
+async function rssKib(node: SpawnedNode): Promise<number> {
+  const status = await readFile(`/proc/${node.child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
+}
+
+async function idleSockets(node: SpawnedNode, user: TestUser): Promise<number> {
+  const before = await rssKib(node);
+  const sockets = [];
+  for (let i = 0; i < SOCKETS; i++) {
+    const socket = await openChanges(node.server, { token: user.token });
+    socket.send({ type: 'ping' });
+    await socket.next();
+    sockets.push(socket);
+  }
+  const after = await rssKib(node);
+  await Promise.all(sockets.map((socket) => socket.close()));
+  return (after - before) / SOCKETS;
+}
+
 async function run(setup: Setup): Promise<Result> {
   const cluster = { dataDir: freshDataDir(), publicUrl: 'http://dxc.bench', database: setup.database };
   const nodes: SpawnedNode[] = [];
@@ -134,7 +161,8 @@ async function run(setup: Setup): Promise<Result> {
     for (let u = 0; u < USERS; u++) users.push(await loginUser(nodes[u % nodes.length]!.server, `bench-${u}@example.com`));
     const pushesPerSecond = await throughput(nodes, users);
     const { p50, p99 } = await fanOut(nodes, users[0]!);
-    return { label: setup.label, pushesPerSecond, p50, p99 };
+    const kibPerSocket = SOCKETS > 0 && setup.nodes === 1 ? await idleSockets(nodes[0]!, users[1]!) : undefined;
+    return { label: setup.label, pushesPerSecond, p50, p99, kibPerSocket };
   } finally {
     await Promise.all(nodes.map((node) => node.kill('SIGTERM')));
   }
@@ -160,13 +188,16 @@ process.stdout.write(
   `dxc-server scale-out benchmark: ${PUSHES} pushes of ${ROWS_PER_PUSH} rows by ${WRITERS} writers; ` +
     `${SAMPLES} fan-out samples; Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs\n\n`,
 );
-process.stdout.write(`${'setup'.padEnd(22)} ${'pushes/s'.padStart(9)} ${'fan-out p50'.padStart(12)} ${'p99'.padStart(9)}\n`);
+process.stdout.write(
+  `${'setup'.padEnd(22)} ${'pushes/s'.padStart(9)} ${'fan-out p50'.padStart(12)} ${'p99'.padStart(9)} ${'KiB/idle socket'.padStart(16)}\n`,
+);
 try {
   for (const setup of setups) {
     const result = await run(setup);
     process.stdout.write(
       `${result.label.padEnd(22)} ${result.pushesPerSecond.toFixed(0).padStart(9)} ` +
-        `${`${result.p50.toFixed(1)} ms`.padStart(12)} ${`${result.p99.toFixed(1)} ms`.padStart(9)}\n`,
+        `${`${result.p50.toFixed(1)} ms`.padStart(12)} ${`${result.p99.toFixed(1)} ms`.padStart(9)} ` +
+        `${(result.kibPerSocket === undefined ? '-' : result.kibPerSocket.toFixed(1)).padStart(16)}\n`,
     );
   }
 } finally {

@@ -37,6 +37,12 @@ function probe(url, sql = 'SELECT 1') {
   return JSON.parse(result.stdout || '[]');
 }
 
+function withDatabase(url, database) {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
 function reachable(url) {
   try {
     probe(url);
@@ -126,9 +132,13 @@ async function startThrowawayCluster(bin) {
  * Returns `{url, stop}` with DXC_TEST_PG_URL set, or `{skip}` with the reason there is no PostgreSQL.
  */
 export async function ensurePostgres() {
-  const given = process.env.DXC_TEST_PG_URL;
+  let given = process.env.DXC_TEST_PG_URL;
+  // A server that answers but lacks the named database (e.g. `/test` on a fresh cluster): use
+  // `postgres`, which every cluster has; tests only need it to create their own databases.
+  if (given && !reachable(given) && reachable(withDatabase(given, 'postgres'))) given = withDatabase(given, 'postgres');
   if (given && reachable(given)) {
     dropOrphanDatabases(given);
+    process.env.DXC_TEST_PG_URL = given;
     return { url: given, stop() {} };
   }
   if (given) process.stderr.write('ensure-postgres: DXC_TEST_PG_URL does not answer; trying a throwaway cluster\n');

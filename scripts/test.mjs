@@ -48,7 +48,12 @@ const suites = [
 ];
 
 function e2eFiles() {
-  return [...testFiles('test/elements/node', '.spec.ts'), ...testFiles('test/sw')];
+  return [
+    ...testFiles('test/elements/node', '.spec.ts'),
+    ...testFiles('test/sw'),
+    ...testFiles('test/starter'),
+    ...testFiles('test/reliability'),
+  ];
 }
 
 const only = process.argv.slice(2);

@@ -1,6 +1,7 @@
 /**
  * A @web/test-runner reporter that prints `N passed, N failed, N skipped` as the very last line of
- * the run, for CI and the test orchestrator. A test file that fails to load counts as one failure.
+ * the run, for CI and the test orchestrator. A test file that fails to load counts as one failure,
+ * and a run that never gets to report (a plugin failed to start, say) prints `0 passed, 1 failed`.
  */
 function count(result, totals) {
   if (!result) return totals;
@@ -14,16 +15,20 @@ function count(result, totals) {
 }
 
 export function countReporter() {
+  let totals;
+  // In the exit handler, so nothing WTR prints on shutdown comes after it.
+  process.once('exit', () => {
+    const { passed, failed, skipped } = totals ?? { passed: 0, failed: 1, skipped: 0 };
+    process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  });
   return {
     stop({ sessions }) {
-      const totals = { passed: 0, failed: 0, skipped: 0 };
+      totals = { passed: 0, failed: 0, skipped: 0 };
       for (const session of sessions) {
         count(session.testResults, totals);
         const empty = !session.testResults?.tests?.length && !session.testResults?.suites?.length;
         if (!session.passed && empty) totals.failed++;
       }
-      // In the exit handler, so nothing WTR prints on shutdown comes after it.
-      process.once('exit', () => process.stdout.write(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`));
     },
   };
 }

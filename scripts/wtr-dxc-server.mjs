@@ -18,22 +18,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
-
-/**
- * While the stop route runs, `server.close()` also ends open keep-alive connections at once.
- * dxc-server's close() does so only after close() completes, which waits for those connections:
- * a browser that keeps polling over its keep-alive connection kept a "stopped" server answering
- * for up to ~30 s. (Reported; remove once app.ts calls closeAllConnections() right after close().)
- */
-let endConnectionsOnClose = false;
-const originalClose = http.Server.prototype.close;
-http.Server.prototype.close = function close(callback) {
-  const result = originalClose.call(this, callback);
-  if (endConnectionsOnClose) this.closeAllConnections?.();
-  return result;
-};
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
+/**
+ * The stop route must make the server unreachable at once, like a crash or a network cut.
+ * dxc-server's close() first closes its WebSockets and only then stops listening, and it ends
+ * keep-alive connections last; meanwhile
+ * reconnecting clients get new sockets and polling clients keep being served, which held a
+ * "stopped" server up for ~30 s. So the plugin keeps the Node server it listens with and stops
+ * listening and ends its connections first. (Reported; drop this once app.ts closes in that order.)
+ */
+let capturing = false;
+let captured;
+const originalListen = http.Server.prototype.listen;
+http.Server.prototype.listen = function listen(...args) {
+  if (capturing) captured = this;
+  return originalListen.apply(this, args);
+};
 
 export function dxcServerPlugin() {
   /** @type {import('dxc-server').RunningServer | undefined} */
@@ -55,8 +57,22 @@ export function dxcServerPlugin() {
     return free;
   }
 
+  let nodeServer;
+  const upgraded = new Set();
+
   async function start() {
-    server = await api.startServer({ port, dataDir, logLevel: process.env.DXC_TEST_LOG ?? 'silent' }, { now });
+    capturing = true;
+    try {
+      server = await api.startServer({ port, dataDir, logLevel: process.env.DXC_TEST_LOG ?? 'silent' }, { now });
+    } finally {
+      capturing = false;
+    }
+    nodeServer = captured;
+    // Upgraded sockets leave the server's connection list; keep them to cut them on stop.
+    nodeServer.on('upgrade', (_request, socket) => {
+      upgraded.add(socket);
+      socket.once('close', () => upgraded.delete(socket));
+    });
     port = server.port;
   }
 
@@ -103,12 +119,14 @@ export function dxcServerPlugin() {
     // localhost (not 127.0.0.1) so the nameSuffix rule gives `<name>-localhost`, as in the docs.
     'GET /__dxc/config': async () => ({ databaseUrl: `http://localhost:${port}` }),
     'POST /__dxc/server/stop': async () => {
-      endConnectionsOnClose = true;
-      try {
-        await server?.close();
-      } finally {
-        endConnectionsOnClose = false;
+      if (nodeServer?.listening) {
+        nodeServer.close();
+        nodeServer.closeAllConnections();
+        // Also WebSockets, including one whose upgrade is still being authenticated (dxc-server's
+        // close() misses those and then waits for them; reported).
+        for (const socket of upgraded) socket.destroy();
       }
+      await server?.close();
       server = undefined;
       return { stopped: true };
     },

@@ -17,6 +17,10 @@ import { createMailer } from './mail/mailer.js';
 import { devMailboxRoutes } from './mail/dev-mailbox.js';
 import { openBackend } from './storage/open.js';
 import { createSync } from './sync/index.js';
+// issue 7 (starter): REST API for server-side clients and the weather job
+import { loadSigningKey } from './auth/signing-key.js';
+import { allRoutes, clientTokenGrant, createClientTokens } from './rest/index.js';
+import { createWeatherJob, type WeatherJob } from './weather/index.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -27,6 +31,8 @@ export interface RunningServer {
   readonly auth: Auth;
   /** Verify a bearer token the way `/sync` does (used by the REST API and tests). */
   authenticate(token: string | undefined): Promise<Principal>;
+  /** The weather job, when `weatherPlaces` are configured (issue 7). */
+  readonly weather?: WeatherJob;
   close(): Promise<void>;
 }
 
@@ -41,8 +47,20 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const config = defaultConfig(overrides);
+  // Listen first, so that with port 0 the token issuer (publicUrl) names the real port: tokens must
+  // stay valid when the server restarts on that port.
+  let handle: (request: Request) => Response | Promise<Response> = () =>
+    new Response('{"error":"unavailable","message":"Starting"}', { status: 503 });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: (request) => handle(request), port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  if (overrides.publicUrl === undefined) config.publicUrl = `http://localhost:${port}`;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const { storage, changes } = await openBackend(config, logger);
+  const { storage, changes } = await openBackend(config, logger).catch(async (error: unknown) => {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  });
   const context: ServerContext = {
     config,
     logger,
@@ -54,14 +72,13 @@ export async function startServer(
   const auth: Auth = await createAuth(context);
   const sync = createSync(context, auth);
   const app = buildApp(context, auth, sync.routes);
-
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-  });
+  // issue 7: the weather job writes through the REST API, in-process.
+  const weather = config.weatherPlaces.length > 0 ? createWeatherJob(context, (p, init) => app.request(p, init)) : undefined;
+  handle = (request) => app.fetch(request);
   sync.attachWebSocket(server);
-  const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
   logger.info({ url, dataDir: path.resolve(config.dataDir), production: config.production }, 'dxc-server listening');
+  weather?.refresh().catch((error: unknown) => logger.error({ err: error }, 'weather: first refresh failed'));
 
   return {
     url,
@@ -70,11 +87,15 @@ export async function startServer(
     app,
     auth,
     authenticate: (token) => auth.authenticate(token),
+    ...(weather ? { weather } : {}),
     async close() {
-      await sync.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      // Node keeps idle keep-alive sockets open past close(); end them so tests and restarts exit.
+      weather?.stop();
+      // Stop listening and cut keep-alive connections first, so a stopped server stops answering at
+      // once; then the sockets, then storage.
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await sync.close();
+      await stopped;
       await storage.close();
     },
   };
@@ -90,9 +111,9 @@ function buildApp(context: ServerContext, auth: Auth, syncRoutes: Hono): Hono {
       // The addon sends /sync with credentials:'include', so '*' is not allowed: reflect the origin.
       origin: (origin) => (anyOrigin || config.allowedOrigins.includes(origin) ? origin : null),
       credentials: true,
-      allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'DPoP'],
       allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-      exposeHeaders: ['Retry-After', 'Ratelimit-Limit', 'Ratelimit-Remaining', 'Ratelimit-Reset'],
+      exposeHeaders: ['Retry-After', 'DPoP-Nonce', 'Ratelimit-Limit', 'Ratelimit-Remaining', 'Ratelimit-Reset'],
       maxAge: 600,
     }),
   );
@@ -104,6 +125,10 @@ function buildApp(context: ServerContext, auth: Auth, syncRoutes: Hono): Hono {
     return c.json(errorBody(error), status as 400);
   });
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  // issue 7: client tokens (client_credentials without claims) and the `/all/…` REST API.
+  const clientTokens = createClientTokens(loadSigningKey(config.dataDir), config.publicUrl, context.storage.auth);
+  app.use('/token', clientTokenGrant(context, clientTokens));
+  app.route('/', allRoutes(context, clientTokens));
   app.route('/', auth.routes);
   app.route('/', syncRoutes);
   // No blob store yet: 404 makes the addon keep large values inline (protocol.md §2.1).

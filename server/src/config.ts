@@ -38,6 +38,26 @@ export interface ServerConfig {
    * data live in PostgreSQL (several nodes may share it) instead of `<dataDir>/dxc.sqlite`.
    */
   database?: string;
+  // --- starter scenarios (issue 7): the open chat realm and the weather job ---
+  /**
+   * A realm every logged-in user reads and may add rows to (in `openRealmTables` only), changing
+   * or deleting only rows they own; the starter's chat room. Off when unset. See sync/realms.ts.
+   */
+  openRealm?: string;
+  /** Tables logged-in users may write in `openRealm`. @default [] */
+  openRealmTables: string[];
+  /**
+   * Places the weather job keeps a report for, `Name@latitude,longitude;…`; off when empty.
+   * @default []
+   */
+  weatherPlaces: string[];
+  /**
+   * Where weather comes from: `generated` (a deterministic built-in generator, for offline
+   * machines) or the base URL of an Open-Meteo compatible forecast API. @default 'generated'
+   */
+  weatherSource: string;
+  /** Seconds between weather refreshes. @default 1800 */
+  weatherIntervalSeconds: number;
 }
 
 export interface ConfigSetting {
@@ -64,6 +84,11 @@ export const CONFIG_SETTINGS: readonly ConfigSetting[] = [
   { key: 'staticDir', flag: '--static', env: 'DXC_STATIC_DIR', description: 'directory served at / (the starter PWA)' },
   { key: 'logLevel', flag: '--log-level', env: 'DXC_LOG_LEVEL', description: 'pino log level (default info)' },
   { key: 'database', flag: '--db', env: 'DXC_DATABASE_URL', description: 'postgres:// URL: store in PostgreSQL (default: SQLite in the data directory)' },
+  { key: 'openRealm', flag: '--open-realm', env: 'DXC_OPEN_REALM', description: 'realm every logged-in user reads and adds to, e.g. rlm-lobby (default off)' },
+  { key: 'openRealmTables', flag: '--open-realm-tables', env: 'DXC_OPEN_REALM_TABLES', description: 'comma-separated tables users may write in the open realm' },
+  { key: 'weatherPlaces', flag: '--weather-places', env: 'DXC_WEATHER_PLACES', description: 'weather job places, Name@lat,lon;… (default off)' },
+  { key: 'weatherSource', flag: '--weather-source', env: 'DXC_WEATHER_SOURCE', description: 'generated (default) or an Open-Meteo API base URL' },
+  { key: 'weatherIntervalSeconds', flag: '--weather-interval', env: 'DXC_WEATHER_INTERVAL', description: 'seconds between weather refreshes (default 1800)' },
 ];
 
 /** Hard ceiling on OTP lifetime (NIST SP 800-63B: out-of-band secrets expire within 10 minutes). */
@@ -85,6 +110,10 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     maxSyncBodyBytes: DEFAULT_MAX_SYNC_BODY_BYTES,
     mailFrom: 'dxc <no-reply@localhost>',
     logLevel: 'info',
+    openRealmTables: [],
+    weatherPlaces: [],
+    weatherSource: 'generated',
+    weatherIntervalSeconds: 1800,
     ...overrides,
   };
   if (config.otpTtlSeconds > MAX_OTP_TTL_SECONDS || config.otpTtlSeconds <= 0) {
@@ -99,7 +128,8 @@ function parseValue(key: keyof ServerConfig, raw: string): unknown {
     case 'accessTokenTtlSeconds':
     case 'refreshTokenTtlSeconds':
     case 'otpTtlSeconds':
-    case 'maxSyncBodyBytes': {
+    case 'maxSyncBodyBytes':
+    case 'weatherIntervalSeconds': {
       const n = Number(raw);
       if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${key} must be a non-negative integer, got ${raw}`);
       return n;
@@ -107,7 +137,10 @@ function parseValue(key: keyof ServerConfig, raw: string): unknown {
     case 'production':
       return raw === '' || raw === '1' || raw === 'true';
     case 'allowedOrigins':
+    case 'openRealmTables':
       return raw.split(',').map((o) => o.trim()).filter(Boolean);
+    case 'weatherPlaces':
+      return raw.split(';').map((p) => p.trim()).filter(Boolean);
     default:
       return raw;
   }

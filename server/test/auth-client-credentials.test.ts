@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { decodeJwt } from 'jose';
 import { createClientCommand } from '../src/auth/create-client-command.js';
 import {
   createDeviceKey,
@@ -88,6 +89,7 @@ describe('client_credentials', () => {
       userId: 'app-user-1',
       email: 'one@example.com',
       name: 'One',
+      sessionId: decodeJwt(tokens.accessToken).sid,
       expiresAt: tokens.accessTokenExpiration,
     });
   });

@@ -44,12 +44,12 @@ test('production mode has no dev mailbox, and still answers otp-sent', async () 
   }
 });
 
-test('GET /auth-providers offers the one-time code and no social providers', async () => {
+test('GET /auth-providers offers the one-time code, no social providers and no token providers by default', async () => {
   const server = await startAuthServer();
   try {
     const res = await fetch(`${server.url}/auth-providers`);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { providers: [], otpEnabled: true });
+    assert.deepEqual(await res.json(), { providers: [], otpEnabled: true, tokenProviders: [], proofs: ['dpop+jwt'] });
   } finally {
     await server.close();
   }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { decodeJwt } from 'jose';
 import {
   createDeviceKey,
   latestCode,
@@ -57,6 +58,7 @@ describe('email login with a one-time code', () => {
       userId: tokens.claims.sub,
       email: 'alice@example.com',
       name: 'alice',
+      sessionId: decodeJwt(tokens.accessToken).sid,
       expiresAt: tokens.accessTokenExpiration,
     });
   });

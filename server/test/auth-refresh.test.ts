@@ -103,9 +103,14 @@ describe('refreshing an access token', () => {
     assert.equal((await refresh(server, other.tokens.refreshToken!, other.device, server.clock.now())).status, 200);
   });
 
-  test('refuses a refresh after the refresh token expired (90 days)', async () => {
+  test('refuses a refresh after the refresh token expired (90 days), even when used every 29 days', async () => {
     const { tokens, device } = await loginWithCode(server, 'old@example.com');
-    server.clock.advance(90 * 24 * 3600_000 - 1_000);
+    const day = 24 * 3600_000;
+    for (let used = 29; used <= 87; used += 29) {
+      server.clock.advance(29 * day);
+      assert.equal((await refresh(server, tokens.refreshToken!, device, server.clock.now())).status, 200);
+    }
+    server.clock.advance(3 * day - 1_000);
     assert.equal((await refresh(server, tokens.refreshToken!, device, server.clock.now())).status, 200);
     server.clock.advance(1_000);
     assert.equal((await refresh(server, tokens.refreshToken!, device, server.clock.now())).status, 401);

@@ -3,21 +3,20 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { createClock, freshDataDir, loginWithCode, refresh, startAuthServer, type Tokens } from './helpers/auth-helpers.js';
+import { createClock, freshDataDir, loginWithCode, refresh, restartAuthServer, startAuthServer, type Tokens } from './helpers/auth-helpers.js';
 
 test('a session survives a restart on the same data directory', async () => {
   const dataDir = freshDataDir();
   const clock = createClock();
   const first = await startAuthServer({ dataDir }, { clock });
   const { tokens, device } = await loginWithCode(first, 'durable@example.com');
-  await first.close();
 
   const keyFile = path.join(dataDir, 'signing-key.json');
   assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
   const keyBefore = fs.readFileSync(keyFile, 'utf8');
 
   clock.advance(60_000);
-  const second = await startAuthServer({ dataDir }, { clock });
+  const second = await restartAuthServer(first);
   try {
     assert.equal(fs.readFileSync(keyFile, 'utf8'), keyBefore, 'the signing key is kept, not regenerated');
     const principal = await second.authenticate(tokens.accessToken);

@@ -17,6 +17,9 @@ import { createTestDatabase, dropTestDatabases, storedTables, TEST_PG_URL } from
 import { connectDatabase } from './helpers/multi-node-helpers.js';
 import { changes, op, openChanges, ProtocolClient, type TestUser } from './helpers/sync-helpers.js';
 
+/** A server on SQLite whatever backend the suite runs on: the source of a migration. */
+const startSqliteServer = () => startAuthServer({ database: undefined });
+
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/dxc-server.mjs');
 
 describe('migrating a SQLite store to PostgreSQL', { skip: TEST_PG_URL ? false : 'DXC_TEST_PG_URL is not set', timeout: 120_000 }, () => {
@@ -24,7 +27,7 @@ describe('migrating a SQLite store to PostgreSQL', { skip: TEST_PG_URL ? false :
 
   test('copies users, sessions, rows and revisions, and the clients go on syncing', async () => {
     // A SQLite server with history: two users, rows, a delete, a @@propmod applied once.
-    const sqlite = await startAuthServer();
+    const sqlite = await startSqliteServer();
     const login = await loginWithCode(sqlite, 'alice@example.com');
     const alice: TestUser = { userId: login.tokens.claims.sub, token: login.tokens.accessToken, expiresAt: login.tokens.accessTokenExpiration };
     const bobLogin = await loginWithCode(sqlite, 'bob@example.com');
@@ -82,7 +85,7 @@ describe('migrating a SQLite store to PostgreSQL', { skip: TEST_PG_URL ? false :
   });
 
   test('refuses a target that already holds data, and leaves it unchanged', async () => {
-    const source = await startAuthServer();
+    const source = await startSqliteServer();
     const user = await loginWithCode(source, 'carol@example.com');
     await new ProtocolClient(source, { userId: user.tokens.claims.sub, token: user.tokens.accessToken, expiresAt: 0 }).sync(
       changes('notes', op.upsert(['c-1'], [{ id: 'c-1' }])),
@@ -105,7 +108,7 @@ describe('migrating a SQLite store to PostgreSQL', { skip: TEST_PG_URL ? false :
   });
 
   test('refuses a store whose schema version differs from this version of dxc-server', async () => {
-    const source = await startAuthServer();
+    const source = await startSqliteServer();
     await source.close();
     const db = new Database(path.join(source.dataDir, 'dxc.sqlite'));
     db.prepare("UPDATE schema_migrations SET version = 99 WHERE store = 'data'").run();
@@ -118,7 +121,7 @@ describe('migrating a SQLite store to PostgreSQL', { skip: TEST_PG_URL ? false :
   });
 
   test('a node started on the migrated database serves the copied rows from its first request', async () => {
-    const source = await startAuthServer();
+    const source = await startSqliteServer();
     const user = await loginWithCode(source, 'dave@example.com');
     const dave: TestUser = { userId: user.tokens.claims.sub, token: user.tokens.accessToken, expiresAt: 0 };
     await new ProtocolClient(source, dave).sync(changes('notes', op.upsert(['d-1'], [{ id: 'd-1', v: 'kept' }])));

@@ -1,7 +1,8 @@
 /**
- * Nodes come and go. A node dies in the middle of a push (SIGKILL of a real `dxc-server` process): the client re-sends
- * the same push to another node and the write is applied exactly once, whether the dead node's
- * transaction never committed or committed without the client hearing back.
+ * Nodes come and go. A node dies in the middle of a push (SIGKILL of a real `dxc-server` process):
+ * the client re-sends the same push to another node and the write is applied exactly once, whether
+ * the dead node's transaction never committed or committed without the client hearing back. Nodes
+ * joining, or starting together on an empty database, migrate it once.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

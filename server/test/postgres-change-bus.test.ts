@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { LISTEN_APPLICATION_NAME } from '../src/storage/postgres/change-bus.js';
 import { MAX_NOTIFY_PAYLOAD_BYTES, notificationPayloads, parseNotification } from '../src/storage/postgres/notifications.js';
 import type { TestServer } from './helpers/auth-helpers.js';
-import { dropTestDatabases, TEST_PG_URL } from './helpers/backend.js';
+import { connectAdmin, dropTestDatabases, TEST_PG_URL } from './helpers/backend.js';
 import { connectDatabase, createCluster, startNodes, until, type Cluster } from './helpers/multi-node-helpers.js';
 import { changes, loginUser, op, openChanges, ProtocolClient, type TestUser } from './helpers/sync-helpers.js';
 
@@ -51,7 +51,7 @@ describe('a node whose LISTEN connection is lost', { skip: TEST_PG_URL ? false :
     const db = await connectDatabase(cluster);
     const name = (await db.query('SELECT current_database() AS name')).rows[0].name as string;
     // A database cannot refuse connections from a session inside it: switch from the admin database.
-    const adminDb = await connectDatabase({ database: TEST_PG_URL! });
+    const adminDb = await connectAdmin();
     try {
       // No new connection may open, so the nodes cannot LISTEN again until we allow it; pooled
       // connections stay open and keep serving pushes.

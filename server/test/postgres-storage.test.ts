@@ -3,7 +3,10 @@
  * and auth code rely on (revisions, exactly-once txids, one-snapshot reads, atomic "once"
  * operations). The PostgreSQL half needs DXC_TEST_PG_URL and is skipped without it.
  */
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import pg from 'pg';
 import { after, describe, test } from 'node:test';
 import { openPostgresBackend } from '../src/storage/postgres/index.js';
 import { openSqliteStorage } from '../src/storage/sqlite/index.js';
@@ -11,7 +14,7 @@ import type { Storage } from '../src/storage/storage.js';
 import type { PushPlan, PushRequest, RowWrite } from '../src/storage/data-store.js';
 import { createLogger } from '../src/logger.js';
 import { freshDataDir } from './helpers/auth-helpers.js';
-import { createTestDatabase, dropTestDatabases, TEST_PG_URL } from './helpers/backend.js';
+import { createTestDatabase, dropTestDatabases, storedTables, TEST_PG_URL } from './helpers/backend.js';
 
 const backends: { name: string; skip: string | false; open(): Promise<Storage> }[] = [
   { name: 'SQLite', skip: false, open: async () => openSqliteStorage(freshDataDir()) },
@@ -261,3 +264,42 @@ for (const backend of backends) {
     });
   });
 }
+
+test('both backends have the same tables, columns and migration versions', { skip: TEST_PG_URL ? false : 'DXC_TEST_PG_URL is not set' }, async () => {
+  // dxc-server migrate copies table by table, column by column: a migration added to one backend
+  // only must fail here, not in a user's migration.
+  const dataDir = freshDataDir();
+  const database = await createTestDatabase();
+  const sqlite = openSqliteStorage(dataDir);
+  await sqlite.close();
+  const postgres = (await openPostgresBackend(database, { logger: createLogger('silent'), listen: false })).storage;
+  await postgres.close();
+  const schemaOf = async (tables: Record<string, unknown[]>, columns: (table: string) => Promise<string[]>) => {
+    const shape: Record<string, string[]> = {};
+    for (const table of Object.keys(tables).sort()) shape[table] = (await columns(table)).sort();
+    return shape;
+  };
+  const fromSqlite = await storedTables({ dataDir });
+  const sqliteDb = new Database(path.join(dataDir, 'dxc.sqlite'), { readonly: true });
+  const fromPg = await storedTables({ dataDir, database });
+  const admin = new pg.Client({ connectionString: database });
+  await admin.connect();
+  try {
+    const sqliteShape = await schemaOf(fromSqlite, async (table) =>
+      (sqliteDb.pragma(`table_info("${table}")`) as { name: string }[]).map((c) => c.name),
+    );
+    const pgShape = await schemaOf(fromPg, async (table) =>
+      (await admin.query('SELECT column_name FROM information_schema.columns WHERE table_name = $1', [table])).rows.map(
+        (row) => row.column_name as string,
+      ),
+    );
+    // The PostgreSQL migration table also records when each migration ran.
+    pgShape.schema_migrations = pgShape.schema_migrations!.filter((column) => column !== 'applied_at');
+    assert.deepEqual(pgShape, sqliteShape);
+    const versions = (rows: unknown[]) => (rows as { store: string; version: number }[]).map((r) => `${r.store}:${r.version}`).sort();
+    assert.deepEqual(versions(fromPg.schema_migrations!), versions(fromSqlite.schema_migrations!));
+  } finally {
+    sqliteDb.close();
+    await admin.end();
+  }
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startAuthServer } from './helpers/auth-helpers.js';
+import { restartAuthServer } from './helpers/auth-helpers.js';
 import { changes, loginUser, op, ProtocolClient, startSyncServer } from './helpers/sync-helpers.js';
 
 test('rows, revisions, the dbId and applied txids survive a restart on the same data directory', async () => {
@@ -13,9 +13,8 @@ test('rows, revisions, the dbId and applied txids survive a restart on the same 
   const dbId = device.dbId;
   const resent = changes('notes', op.update(['n-1'], [{ count: { '@@propmod': { add: 1 } } }], 'tx-before-restart'));
   await device.sync(resent);
-  await first.close();
 
-  const second = await startAuthServer({ dataDir: first.dataDir }, { clock: first.clock });
+  const second = await restartAuthServer(first);
   try {
     const fresh = new ProtocolClient(second, alice);
     const response = await fresh.sync();

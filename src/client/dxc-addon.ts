@@ -26,7 +26,8 @@ import type {
   UserLogin,
   WebSocketStatus,
 } from './types.js';
-import { createLiveSocket } from './web-socket.js';
+import { createLiveSocket, type LiveSocket } from './web-socket.js';
+import { connectServiceWorker, type WorkerBridge } from '../sw/page-bridge.js';
 
 /** `db.cloud`: the same members as dexie-cloud-addon's DexieCloudAPI (minus Y.js, blobs, realms UI). */
 export interface DxcCloud {
@@ -40,7 +41,7 @@ export interface DxcCloud {
   readonly webSocketStatus: ValueSubject<WebSocketStatus>;
   readonly userInteraction: ValueSubject<DXCUserInteraction | undefined>;
   readonly events: { readonly syncComplete: Subject<void> };
-  /** Always false for now: dxc's service worker bridge is a separate part. */
+  /** True when a service worker runs this database's background sync (see src/sw/page-bridge.ts). */
   readonly usingServiceWorker: boolean;
   readonly isServiceWorkerDB: boolean;
   configure(options: DxcOptions): void;
@@ -57,6 +58,8 @@ declare module 'dexie' {
 
 interface Session {
   scheduler: SyncScheduler;
+  /** Set once initialize() found the page's service worker (tryUseServiceWorker). */
+  bridge?: WorkerBridge;
   stop(): void;
 }
 
@@ -77,7 +80,10 @@ export function dxc(db: Dexie): void {
       currentUserId: () => engine.currentUserId(),
       canMintIds: () => engine.canMintIds(),
       onLocalCommit: () => {
-        if (!engine.options?.disableEagerSync) engine.triggerSync('push');
+        if (engine.options?.disableEagerSync) return;
+        engine.triggerSync('push');
+        // Also hand the push to the service worker, which completes it even if the page closes.
+        void session?.bridge?.requestPush();
       },
     }),
   );
@@ -129,7 +135,9 @@ export function dxc(db: Dexie): void {
     webSocketStatus: engine.webSocketStatus,
     userInteraction: engine.userInteraction,
     events: { syncComplete: engine.syncComplete },
-    usingServiceWorker: false,
+    get usingServiceWorker() {
+      return session?.bridge?.usingServiceWorker ?? false;
+    },
     isServiceWorkerDB: false,
     configure(options) {
       engine.options = validateOptions(db, engine.options, options);
@@ -171,21 +179,24 @@ function startSession(engine: Engine): Session {
     tracker.setPhase(phase, error);
     channel.postPhase(phase);
   };
+  let socket: LiveSocket | undefined;
   const scheduler = createSyncScheduler(engine, {
     onComplete() {
       engine.syncComplete.next();
       channel.postSyncComplete();
+      socket?.serverReachable();
     },
   });
   stops.push(() => scheduler.stop());
   engine.triggerSync = (purpose) => void scheduler.request(purpose).catch(() => {});
-  const socket = createLiveSocket(engine, scheduler, () => {
+  socket = createLiveSocket(engine, scheduler, () => {
     engine.syncComplete.next();
     channel.postSyncComplete();
   });
-  stops.push(() => socket.stop());
-  stops.push(engine.currentUser.subscribe(() => socket.update()).unsubscribe);
-  stops.push(engine.persistedSyncState.subscribe(() => socket.update()).unsubscribe);
+  const live = socket;
+  stops.push(() => live.stop());
+  stops.push(engine.currentUser.subscribe(() => live.update()).unsubscribe);
+  stops.push(engine.persistedSyncState.subscribe(() => live.update()).unsubscribe);
   const on = (target: EventTarget | undefined, type: string, listener: () => void) => {
     target?.addEventListener(type, listener);
     stops.push(() => target?.removeEventListener(type, listener));
@@ -194,7 +205,7 @@ function startSession(engine: Engine): Session {
   on(win, 'online', () => {
     tracker.refresh();
     engine.triggerSync('pull');
-    socket.reconnectNow();
+    live.reconnectNow();
   });
   on(win, 'offline', () => engine.setPhase('offline'));
   const doc = typeof document === 'undefined' ? undefined : document;
@@ -219,6 +230,8 @@ async function initialize(engine: Engine, session: Session): Promise<void> {
   for (const [table, entry] of Object.entries(stored ?? {})) if (engine.schema[table]) engine.schema[table] = entry;
   applyUnsyncedTables(engine.schema, options.unsyncedTables);
   await db.table('$syncState').bulkPut([engine.schema, persistableOptions(options)], ['schema', 'options']);
+  // After the options are persisted: the worker reopens the database from them.
+  session.bridge = await connectServiceWorker(engine.idbName, options);
   engine.persistedSyncState.next(await engine.loadSyncState());
   engine.setUser(await engine.loadUser());
   // Other tabs log in, refresh and sync too: follow their writes to $logins and $syncState.

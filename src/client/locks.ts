@@ -3,7 +3,7 @@
  * worker of an origin. Without the API (old Safari) the work runs unguarded, as the addon does.
  */
 export function withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  const locks = globalThis.navigator?.locks;
   return locks ? (locks.request(name, work) as Promise<T>) : work();
 }
 

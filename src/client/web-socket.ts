@@ -27,6 +27,8 @@ export interface LiveSocket {
   update(): void;
   /** Reconnect now (e.g. the browser came back online). */
   reconnectNow(): void;
+  /** An HTTP sync just worked: a socket waiting out its back-off reconnects now. */
+  serverReachable(): void;
   stop(): void;
 }
 
@@ -206,6 +208,9 @@ export function createLiveSocket(engine: Engine, scheduler: SyncScheduler, onCha
         return;
       }
       if (!socket ? !reconnectTimer : identity !== whoAmI()) void connect();
+    },
+    serverReachable() {
+      if (!socket && reconnectTimer && wanted()) this.reconnectNow();
     },
     reconnectNow() {
       attempts = 0;

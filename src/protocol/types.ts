@@ -216,6 +216,11 @@ export interface TokenFinalResponse {
   /** ms since epoch */
   refreshTokenExpiration?: number | null;
   userType: 'demo' | 'eval' | 'prod' | 'client';
+  /**
+   * dxc extension: true when the session is bound to a DPoP-shaped proof key, so the client must
+   * refresh with proofs and store the rotated refresh token of every answer.
+   */
+  dpopBound?: boolean;
   alerts?: { type: 'error' | 'warning' | 'info'; messageCode: string; message: string; messageParams?: Record<string, string> }[];
 }
 
@@ -232,6 +237,10 @@ export type TokenResponse = OtpSentResponse | TokenFinalResponse | TokenErrorRes
 export interface AuthProvidersResponse {
   providers: { type: string; name: string; displayName: string; iconUrl?: string }[];
   otpEnabled: boolean;
+  /** dxc extension: webhook and JWKS providers for the token-exchange grant. */
+  tokenProviders?: { name: string; type: 'webhook' | 'jwks' }[];
+  /** dxc extension: proof formats the server accepts at login and refresh (`'dpop+jwt'`). */
+  proofs?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------

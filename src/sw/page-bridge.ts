@@ -82,7 +82,8 @@ async function updatePeriodicSync(
       .query({ name: 'periodic-background-sync' as PermissionName })
       .catch(() => undefined);
     if (permission && permission.state !== 'granted') return;
-    await periodic.register(tag, periodicSync.minInterval === undefined ? {} : { minInterval: periodicSync.minInterval });
+    const { minInterval } = periodicSync;
+    await periodic.register(tag, minInterval === undefined ? {} : { minInterval });
   } catch (error) {
     devLog('periodic sync not available', error);
   }

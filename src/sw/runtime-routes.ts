@@ -29,13 +29,18 @@ export function isSyncRequest(url: URL): boolean {
 export function registerRuntimeRoutes(origin: string): void {
   // Images and fonts: immutable in practice, so the cache answers first.
   registerRoute(
-    ({ request, url }) => (request.destination === 'image' || request.destination === 'font') && !isSyncRequest(url),
+    ({ request, url }) =>
+      (request.destination === 'image' || request.destination === 'font') && !isSyncRequest(url),
     new CacheFirst({
       cacheName: 'dxc-assets',
       plugins: [
         // Status 0: opaque cross-origin answers (web fonts, CDN images) are worth keeping too.
         new CacheableResponsePlugin({ statuses: [0, 200] }),
-        new ExpirationPlugin({ maxEntries: MAX_ASSET_ENTRIES, maxAgeSeconds: MAX_ASSET_AGE_SECONDS, purgeOnQuotaError: true }),
+        new ExpirationPlugin({
+          maxEntries: MAX_ASSET_ENTRIES,
+          maxAgeSeconds: MAX_ASSET_AGE_SECONDS,
+          purgeOnQuotaError: true,
+        }),
       ],
     }),
   );
@@ -43,7 +48,9 @@ export function registerRuntimeRoutes(origin: string): void {
   // from cache, refreshed in the background.
   registerRoute(
     ({ request, url }) =>
-      url.origin === origin && (request.destination === 'script' || request.destination === 'style') && !isSyncRequest(url),
+      url.origin === origin &&
+      (request.destination === 'script' || request.destination === 'style') &&
+      !isSyncRequest(url),
     new StaleWhileRevalidate({ cacheName: 'dxc-static', plugins: [new CacheableResponsePlugin({ statuses: [200] })] }),
   );
   // The app's own JSON API (e.g. the starter's weather report): fresh when online, last answer offline.
@@ -51,7 +58,10 @@ export function registerRuntimeRoutes(origin: string): void {
     ({ request, url }) => url.origin === origin && url.pathname.startsWith('/api/') && request.method === 'GET',
     new NetworkFirst({
       cacheName: 'dxc-api',
-      plugins: [new CacheableResponsePlugin({ statuses: [200] }), new ExpirationPlugin({ maxEntries: MAX_API_ENTRIES })],
+      plugins: [
+        new CacheableResponsePlugin({ statuses: [200] }),
+        new ExpirationPlugin({ maxEntries: MAX_API_ENTRIES }),
+      ],
     }),
   );
 }

@@ -40,16 +40,13 @@ export function installSyncListeners(scope: SyncWorkerScope): void {
   });
 
   scope.addEventListener('message', (event) => {
-    const message = parseSyncMessage(event.data);
-    if (!message) return;
+    const request = parseSyncMessage(event.data);
+    if (!request) return;
     const port = event.ports[0];
     event.waitUntil(
-      syncDatabase(message.dbName, message.purpose).then(
+      syncDatabase(request.dbName, request.purpose).then(
         () => reply(port, { ok: true }),
-        (error: unknown) => {
-          const { code = 'sync-failed', message: text = String(error) } = (error ?? {}) as { code?: string; message?: string };
-          reply(port, { ok: false, code, message: text });
-        },
+        (error: unknown) => reply(port, failure(error)),
       ),
     );
   });
@@ -57,4 +54,14 @@ export function installSyncListeners(scope: SyncWorkerScope): void {
 
 function reply(port: MessagePort | undefined, answer: SyncMessageReply): void {
   port?.postMessage(answer);
+}
+
+/** An error as plain data: class instances do not survive postMessage with their code. */
+function failure(error: unknown): SyncMessageReply {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return {
+    ok: false,
+    code: typeof code === 'string' ? code : 'sync-failed',
+    message: typeof message === 'string' ? message : String(error),
+  };
 }

@@ -3,6 +3,8 @@
  * from the precache, and a new version waits until the user accepts it.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { buildApp, launchChromium, serveApp, type AppServer } from './helpers/sw-harness.js';
@@ -22,6 +24,14 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await app?.close();
+});
+
+test('ships the sync bundle as a classic script without debug logging', { timeout: 120_000 }, async () => {
+  const bundle = await readFile(path.join(v1, 'dxc-sync-sw.js'), 'utf8');
+  assert.doesNotMatch(bundle, /^\s*(import|export)\s/m, 'no module syntax: importScripts loads classic scripts');
+  assert.ok(!bundle.includes('[dxc sw]'), 'the dev logger is stripped');
+  const worker = await readFile(path.join(v1, 'sw.js'), 'utf8');
+  assert.match(worker, /importScripts\(["'`]dxc-sync-sw\.js["'`]\)/);
 });
 
 test('loads the app shell offline from the precache', { timeout: 120_000 }, async () => {

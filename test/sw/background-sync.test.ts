@@ -8,12 +8,22 @@ import { after, before, test } from 'node:test';
 import { decodeTson, type SyncRequest } from 'dxc/protocol';
 import type { RunningServer } from 'dxc-server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildApp, grantPeriodicSync, launchChromium, openWithWorker, serveApp, startDxcServer, type AppServer } from './helpers/sw-harness.js';
+import {
+  buildApp,
+  grantPeriodicSync,
+  launchChromium,
+  openWithWorker,
+  serveApp,
+  startDxcServer,
+  type AppServer,
+  type DxcServer,
+} from './helpers/sw-harness.js';
 import { eventually, otherDevice } from './helpers/server-view.js';
 
 let browser: Browser;
 let app: AppServer;
 let server: RunningServer;
+let dxc: DxcServer;
 let emails = 0;
 
 /** No timed assertions: this only ends a test that would otherwise hang on a broken worker. */
@@ -21,7 +31,8 @@ const LIMIT = { timeout: 120_000 };
 
 before(async () => {
   app = await serveApp(await buildApp('v1'));
-  server = await startDxcServer();
+  dxc = await startDxcServer();
+  server = dxc.server;
   browser = await launchChromium();
 });
 
@@ -34,6 +45,7 @@ after(async () => {
 const nextEmail = () => `sw-${process.pid}-${++emails}@example.com`;
 
 async function withContext(run: (context: BrowserContext) => Promise<void>): Promise<void> {
+  dxc.advanceClock(61_000);
   const context = await browser.newContext();
   try {
     await run(context);
@@ -86,12 +98,18 @@ test('periodic sync pulls while no page is open, so the next offline load shows 
 
     const device = await otherDevice(server, email);
     await device.send('news while closed');
+    // Offline emulation covers the worker too: go offline only once its pull has an answer.
+    const pulled = context.waitForEvent('requestfinished', {
+      predicate: (request) => request.url() === `${server.url}/sync` && request.serviceWorker() !== null,
+      timeout: 0,
+    });
     await worker.dispatchPeriodicSync(`dxc:${name}`);
+    await pulled;
 
     await context.setOffline(true);
     const next = await context.newPage();
     await next.goto(`${app.origin}/`);
-    await next.waitForSelector('#messages li:text-is("news while closed")');
+    await next.waitForSelector('#messages li:text-is("news while closed")', { timeout: 0 });
   });
 });
 
@@ -128,8 +146,9 @@ test('page and worker syncing at the same moment never push a mutation twice', L
       page.evaluate(async (lockName) => {
         const { pending = [] } = await navigator.locks.query();
         const waiting = pending.filter((p) => p.name === lockName);
-        // The page's scheduler and at least one worker sync (the tag fires at once online, and the dispatch).
-        return waiting.length >= 2 && waiting.some((p) => p.clientId !== undefined);
+        // Two different clients queue for the lock: this page's scheduler and the worker's sync
+        // (the tag the writes registered fires at once online, and the dispatch adds one).
+        return new Set(waiting.map((p) => p.clientId)).size >= 2;
       }, lock),
     );
     await page.evaluate(() => (window as unknown as { release: () => void }).release());
@@ -159,6 +178,22 @@ test('a page can ask the worker to push by message when it registers no tag', LI
     assert.equal(await page.evaluate(() => window.app.pending()), 0);
     const device = await otherDevice(server, email);
     assert.deepEqual(await device.texts(), ['asked by message']);
+  });
+});
+
+test('the worker leaves alone databases that do not exist or did not opt in', LIMIT, async () => {
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await openWithWorker(page, app.origin);
+    const email = nextEmail();
+    await openChat(page, { tryUseServiceWorker: false, disableEagerSync: true, disableWebSocket: true }, email);
+    await page.evaluate(() => window.app.send('stays queued'));
+
+    assert.deepEqual(await page.evaluate(() => window.app.askWorker('push')), { ok: true });
+    assert.equal(await page.evaluate(() => window.app.pending()), 1, 'the worker did not sync an opted-out db');
+    assert.deepEqual(await page.evaluate(() => window.app.askWorker('pull', 'no-such-db')), { ok: true });
+    const names = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+    assert.ok(!names.includes('no-such-db'), `the worker created no database: ${names}`);
   });
 });
 

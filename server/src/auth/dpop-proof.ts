@@ -5,10 +5,11 @@
  * use (`jti`, remembered across nodes), one moment (`iat`, or a server `nonce`) and, on refresh,
  * one refresh token (`ath`).
  *
- * Freshness: a proof without a nonce must have `iat` within [-60 s, +10 s] of the server clock.
- * Otherwise the server answers `use-dpop-nonce` with an opaque nonce that embeds the server time
- * under an HMAC; a proof carrying a valid nonce younger than DPOP_NONCE_TTL_MS is fresh whatever
- * the client's clock says (RFC 9449 §11.1), and cannot have been pre-signed for a guessed future.
+ * Freshness: a refresh proof must carry a server nonce; a login proof may instead have `iat`
+ * within [-60 s, +10 s] of the server clock. Otherwise the server answers `use-dpop-nonce` with an
+ * opaque nonce that embeds the server time under an HMAC; a proof carrying a valid nonce younger
+ * than DPOP_NONCE_TTL_MS is fresh whatever the client's clock says (RFC 9449 §11.1), and cannot
+ * have been pre-signed for a guessed future (§11.2).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
@@ -48,6 +49,12 @@ export interface ProofExpectation {
   readonly urls: readonly string[];
   /** base64url SHA-256 of the refresh token being used, when one is (`ath`). */
   readonly tokenHash?: string;
+  /**
+   * Require a server nonce whatever `iat` says (refresh): a proof then cannot have been signed
+   * before the server issued the nonce, so script that ran in the page once cannot pre-sign
+   * proofs for later (RFC 9449 §11.2).
+   */
+  readonly requireNonce?: boolean;
 }
 
 export interface VerifiedProof {
@@ -152,6 +159,8 @@ export function createDpopProofs(nonceKey: Buffer, store: AuthStore): DpopProofs
 
       if ('nonce' in claims) {
         if (!nonceIsLive(claims.nonce, now)) throw new DpopNonceRequired(nonce(now), 'The proof nonce is not valid or too old');
+      } else if (expected.requireNonce) {
+        throw new DpopNonceRequired(nonce(now), 'This proof needs a server nonce');
       } else {
         const skew = iat * 1000 - now;
         if (skew < -DPOP_IAT_PAST_MS || skew > DPOP_IAT_FUTURE_MS) {

@@ -90,6 +90,10 @@ export function loadProviders(context: ServerContext): Providers {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (raw !== undefined) {
+    // It holds webhook secrets: say so when others can read it (the server still starts).
+    if ((fs.statSync(file).mode & 0o077) !== 0) {
+      context.logger.warn({ file }, 'auth-providers.json is readable by other users; chmod 600 it');
+    }
     let parsed: { providers?: Record<string, Record<string, unknown>> };
     try {
       parsed = JSON.parse(raw);

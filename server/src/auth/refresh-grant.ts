@@ -100,7 +100,7 @@ async function refreshWithProof(g: GrantContext, r: ProofRefresh): Promise<Token
   const now = context.now();
   const { thumbprint } = await g.proofs.verify(
     request.proof,
-    { urls: r.origin.tokenUrls, tokenHash: tokenHashForProof(request.refresh_token) },
+    { urls: r.origin.tokenUrls, tokenHash: tokenHashForProof(request.refresh_token), requireNonce: true },
     now,
   );
   if (thumbprint !== session.proofKeyThumbprint) {

@@ -82,6 +82,7 @@ export function createSessionTokens(
       accessTokenExpiration,
       ...(refreshToken !== undefined ? { refreshToken, refreshTokenExpiration: session.expiresAt } : {}),
       userType: 'prod',
+      ...(session.proofKeyThumbprint !== null ? { dpopBound: true } : {}),
     };
   }
 

@@ -21,6 +21,7 @@ import { readBodyText } from '../http/read-body.js';
 import type { AccessTokens } from './access-token.js';
 import { clientCredentialsTokens } from './client-credentials-grant.js';
 import { clientIp } from './client-ip.js';
+import { DPOP_PROOF_TYPE } from './auth-limits.js';
 import { DpopNonceRequired } from './dpop-proof.js';
 import type { GrantContext, RequestOrigin } from './grant-context.js';
 import { sendOtp, verifyOtp } from './otp-grant.js';
@@ -87,6 +88,9 @@ export function tokenRoutes(g: GrantContext, accessTokens: AccessTokens, beforeE
           return c.json(await providerTokens(g, request, origin));
       }
     } catch (error) {
+      if (error instanceof DxcHttpError && error.code === 'invalid-dpop-proof') {
+        context.logger.warn({ event: 'auth.proof_refused', grant: request.grant_type, reason: error.message }, 'proof refused');
+      }
       if (!(error instanceof DpopNonceRequired)) throw error;
       c.header('DPoP-Nonce', error.nonce);
       return c.json({ error: error.code, message: error.message, nonce: error.nonce }, 400);
@@ -126,10 +130,11 @@ export function tokenRoutes(g: GrantContext, accessTokens: AccessTokens, beforeE
   routes.get('/auth-providers', (c) => {
     // `providers` lists OAuth redirect providers, which the addon would render as buttons; token
     // providers are listed separately so only the dxc client sees them.
-    const body: AuthProvidersResponse & { tokenProviders: { name: string; type: string }[] } = {
+    const body: AuthProvidersResponse = {
       providers: [],
       otpEnabled: true,
       tokenProviders: g.providers.list(),
+      proofs: [DPOP_PROOF_TYPE],
     };
     return c.json(body);
   });

@@ -9,7 +9,7 @@ import { decodeTson, isDxcError } from 'dxc/protocol';
 import { WebSocket, type RawData } from 'ws';
 import type { Principal, ServerContext } from '../context.js';
 import type { CommittedChange } from './change-bus.js';
-import { readableRealms } from './realms.js';
+import { openRealmOf, readableRealms } from './realms.js';
 import { encodeChanges, encodeWithChanges } from './wire-changes.js';
 
 /** Longest delay Node's timers accept (ms); longer expiries are re-armed when the timer fires. */
@@ -41,7 +41,7 @@ export class ChangeSession {
     private readonly context: ServerContext,
     tokenExpired: boolean,
   ) {
-    this.realms = tokenExpired ? [] : readableRealms(principal);
+    this.realms = tokenExpired ? [] : readableRealms(principal, openRealmOf(context.config));
     this.realmSet = new Set(this.realms);
     if (tokenExpired) this.expire();
     else this.armExpiryTimer();

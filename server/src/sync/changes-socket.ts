@@ -55,8 +55,14 @@ export function createChangesSockets(context: ServerContext, auth: Auth): Change
     for (const session of sessions.values()) session.notify(change);
   });
 
+  let shuttingDown = false;
+
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
+    if (shuttingDown) {
+      refuseUpgrade(socket, 503, { error: 'unavailable', message: 'The server is shutting down' });
+      return;
+    }
     const rawUrl = request.url ?? '/';
     const path = socketPath(rawUrl);
     if (path !== '/changes') {
@@ -75,6 +81,11 @@ export function createChangesSockets(context: ServerContext, auth: Auth): Change
         refuseUpgrade(socket, statusOf(error) >= 500 ? 400 : statusOf(error), errorBody(error));
         return;
       }
+    }
+    if (shuttingDown) {
+      // close() began while the token was being checked: it would not see this socket.
+      refuseUpgrade(socket, 503, { error: 'unavailable', message: 'The server is shutting down' });
+      return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       const session = new ChangeSession(ws, principal, context, tokenExpired);
@@ -100,6 +111,7 @@ export function createChangesSockets(context: ServerContext, auth: Auth): Change
       });
     },
     async close() {
+      shuttingDown = true;
       unsubscribe();
       const closing = [...sessions.keys()].map(
         (ws) =>

@@ -7,11 +7,13 @@
  * - A client transaction is all-or-nothing. One refused operation refuses the whole `txid`; it is
  *   reported in `rejections`, and the final state of its keys goes back to the client so the
  *   client's optimistic writes roll back.
- * - A user writes only rows of their own realm (realmId = their user id). Writing a key that lives
- *   in another realm (tombstones included), or setting `realmId`/`owner` to another user, is
- *   refused. Missing `realmId`/`owner` on a new row are filled in with the caller's user id.
- *   Because accepted writes keep a key's realm, the decision depends only on the state before the
- *   push and the operation itself, so it is made for every transaction before anything applies.
+ * - A user writes only rows of their own realm (realmId = their user id), and, when the server has
+ *   an open realm (realms.ts), rows of its listed tables in it: new ones, and ones they own.
+ *   Writing a key that lives in another realm (tombstones included), moving a key to another
+ *   realm, or setting `owner` to another user, is refused. Missing `realmId`/`owner` on a new row
+ *   are filled in with the caller's user id. Because accepted writes keep a key's realm, the
+ *   decision depends only on the state before the push and the operation itself, so it is made for
+ *   every transaction before anything applies.
  * - Anonymous callers cannot write.
  * - A txid applied by an earlier push is skipped (the client re-sent a push whose answer it lost).
  * - insert and upsert store the value (an insert over an existing key overwrites it); upsert with a
@@ -31,7 +33,8 @@ import {
   type DBOperationsSet,
   type SyncRejection,
 } from 'dxc/protocol';
-import type { PushPlan, PushState, RowKey, RowWrite } from '../storage/data-store.js';
+import type { PushPlan, PushState, RowKey, RowWrite, StoredRow } from '../storage/data-store.js';
+import { mayWriteRealm, type WriteScope } from './realms.js';
 
 /** One operation with its keys in wire form. */
 interface KeyedOperation {
@@ -102,22 +105,29 @@ function groupByTransaction(changes: DBOperationsSet): ClientTransaction[] {
   return transactions;
 }
 
-/** Why `value`'s claims are refused for `writer`, if they are. */
-function refuseClaims(value: Value, writer: string): string | undefined {
-  if (value.realmId !== undefined && value.realmId !== writer) return 'realmId names another realm';
-  if (value.owner !== undefined && value.owner !== writer) return 'owner names another user';
+/** Why `value`'s claims are refused for `scope` in `table`, if they are (`current`: the key's row). */
+function refuseClaims(value: Value, scope: WriteScope, table: string, current: StoredRow | undefined): string | undefined {
+  const realmId = value.realmId ?? current?.realmId ?? scope.userId;
+  if (typeof realmId !== 'string') return 'realmId must be a string';
+  if (current && realmId !== current.realmId) return 'realmId would move the row to another realm';
+  if (!mayWriteRealm(scope, table, realmId)) return 'realmId names another realm';
+  if (value.owner !== undefined && value.owner !== scope.userId) return 'owner names another user';
   return undefined;
 }
 
-/** Why a change spec's effect on `realmId`/`owner` is refused for `writer`, if it is. */
-function refuseChangeSpec(spec: Value, writer: string): string | undefined {
+/**
+ * Why a change spec's effect on `realmId`/`owner` is refused for `writer`, if it is. `realmId` is
+ * the row's realm: a spec may not move the row out of it.
+ */
+function refuseChangeSpec(spec: Value, writer: string, realmId: string): string | undefined {
   for (const [keyPath, next] of Object.entries(spec)) {
     for (const field of ['realmId', 'owner'] as const) {
       if (keyPath.startsWith(`${field}.`)) return `${field} cannot be changed by path`;
       if (keyPath !== field) continue;
-      // Rows the writer may change are theirs, so the current value of either field is `writer`.
-      const result = asPropModification(next)?.execute(writer) ?? next;
-      if (result !== writer && !(field === 'owner' && result === undefined)) {
+      // Rows the writer may change are theirs: their owner is `writer` (refuseExisting).
+      const currentValue = field === 'realmId' ? realmId : writer;
+      const result = asPropModification(next)?.execute(currentValue) ?? next;
+      if (result !== currentValue && !(field === 'owner' && result === undefined)) {
         return `${field} would name another ${field === 'owner' ? 'user' : 'realm'}`;
       }
     }
@@ -125,25 +135,36 @@ function refuseChangeSpec(spec: Value, writer: string): string | undefined {
   return undefined;
 }
 
-function refuseOperation(entry: KeyedOperation, writer: string, state: PushState): string | undefined {
+/** Why `scope` may not touch the existing row `current` of `table`, if it may not. */
+function refuseExisting(current: StoredRow, scope: WriteScope, table: string): string | undefined {
+  if (current.realmId === scope.userId) return undefined;
+  if (!mayWriteRealm(scope, table, current.realmId)) return 'belongs to another realm';
+  // In the open realm everyone adds rows, but only a row's owner changes or deletes it.
+  return current.owner === scope.userId ? undefined : 'belongs to another user';
+}
+
+function refuseOperation(entry: KeyedOperation, scope: WriteScope, state: PushState): string | undefined {
   const { table, op, keys } = entry;
+  const writer = scope.userId;
   for (const [index, key] of keys.entries()) {
     const current = state.row(table, key);
-    if (current && current.realmId !== writer) return `${table} ${key} belongs to another realm`;
+    const existing = current && refuseExisting(current, scope, table);
+    if (existing) return `${table} ${key} ${existing}`;
+    const realmId = current?.realmId ?? writer;
     let reason: string | undefined;
     switch (op.type) {
       case 'insert':
       case 'upsert': {
-        reason = refuseClaims(op.values[index] as Value, writer);
+        reason = refuseClaims(op.values[index] as Value, scope, table, current);
         const spec = op.type === 'upsert' ? op.changeSpecs?.[index] : undefined;
-        reason ??= spec ? refuseChangeSpec(spec, writer) : undefined;
+        reason ??= spec ? refuseChangeSpec(spec, writer, realmId) : undefined;
         break;
       }
       case 'update':
-        reason = refuseChangeSpec(op.changeSpecs[index] as Value, writer);
+        reason = refuseChangeSpec(op.changeSpecs[index] as Value, writer, realmId);
         break;
       case 'modify':
-        reason = refuseChangeSpec(op.changeSpec, writer);
+        reason = refuseChangeSpec(op.changeSpec, writer, realmId);
         break;
       case 'delete':
         break;
@@ -153,14 +174,15 @@ function refuseOperation(entry: KeyedOperation, writer: string, state: PushState
   return undefined;
 }
 
-/** Prepare the plan of a push by `writer` (undefined for an anonymous caller). */
-export function preparePush(changes: DBOperationsSet, writer: string | undefined): PreparedPush {
+/** Prepare the plan of a push by `scope` (undefined for an anonymous caller). */
+export function preparePush(changes: DBOperationsSet, scope: WriteScope | undefined): PreparedPush {
   const transactions = groupByTransaction(changes);
   const keys = transactions.flatMap((t) => t.ops.flatMap(({ table, keys }) => keys.map((key) => ({ table, key }))));
-  return { keys, plan: (state) => plan(transactions, writer, state) };
+  return { keys, plan: (state) => plan(transactions, scope, state) };
 }
 
-function plan(transactions: ClientTransaction[], writer: string | undefined, state: PushState): SyncPushPlan {
+function plan(transactions: ClientTransaction[], scope: WriteScope | undefined, state: PushState): SyncPushPlan {
+  const writer = scope?.userId;
   const rejections: SyncRejection[] = [];
   const rejectedKeys = new Map<string, RowKey>();
   const accepted: ClientTransaction[] = [];
@@ -169,7 +191,7 @@ function plan(transactions: ClientTransaction[], writer: string | undefined, sta
     const reason =
       writer === undefined
         ? 'Log in to write'
-        : transaction.ops.map((entry) => refuseOperation(entry, writer, state)).find(Boolean);
+        : transaction.ops.map((entry) => refuseOperation(entry, scope!, state)).find(Boolean);
     if (reason === undefined) {
       accepted.push(transaction);
       continue;
@@ -257,10 +279,11 @@ function applyOperation(
       case 'upsert': {
         if (op.type === 'upsert' && patch(op.changeSpecs?.[index])) return;
         const value = { ...(op.values[index] as Value) };
-        value.realmId ??= writer;
+        // A new key gets the writer's realm; an existing one keeps its own (refuseClaims checked it).
+        value.realmId ??= row.realmId;
         value.owner ??= writer;
         row.value = value;
-        row.realmId = writer;
+        row.realmId = value.realmId as string;
         row.dirty = true;
         return;
       }

@@ -8,13 +8,13 @@ import type { Principal, ServerContext } from '../context.js';
 import type { DataStore, PushState, RowKey, RowWrite } from '../storage/data-store.js';
 import { clientCursor, readPull } from './pull.js';
 import { preparePush, type SyncPushPlan } from './push-plan.js';
-import { readableRealms, writableRealm } from './realms.js';
+import { openRealmOf, readableRealms, writeScope } from './realms.js';
 import { encodeChanges, encodeWithChanges, type WireRow } from './wire-changes.js';
 
 /** Run a sync for `principal` and return the response as TSON text. */
 export async function runSync(context: ServerContext, principal: Principal, request: SyncRequest): Promise<string> {
   const store = context.storage.data;
-  const readable = readableRealms(principal);
+  const readable = readableRealms(principal, openRealmOf(context.config));
   const pushed = request.changes.some((set) => set.muts.length > 0) ? await push(context, principal, request) : undefined;
 
   const [dbId, current] = await Promise.all([store.dbId(), store.currentRevision()]);
@@ -41,8 +41,9 @@ export async function runSync(context: ServerContext, principal: Principal, requ
 
 async function push(context: ServerContext, principal: Principal, request: SyncRequest): Promise<SyncPushPlan> {
   const store = context.storage.data;
-  const writer = writableRealm(principal);
-  const prepared = preparePush(request.changes, writer);
+  const scope = writeScope(principal, openRealmOf(context.config));
+  const writer = scope?.userId;
+  const prepared = preparePush(request.changes, scope);
   // An anonymous push is refused whole; planning it over a plain read keeps anonymous callers from
   // ever taking the write lock.
   const outcome =

@@ -39,9 +39,25 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** A connection to the test server outside any test database (for CREATE/ALTER/DROP DATABASE). */
+export async function connectAdmin(): Promise<pg.Client> {
+  if (!TEST_PG_URL) throw new Error('DXC_TEST_PG_URL is not set');
   const client = new pg.Client({ connectionString: TEST_PG_URL });
-  await client.connect();
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    // A URL naming a database that does not exist (e.g. `/test` on a fresh cluster): every
+    // cluster has `postgres`, and creating databases does not depend on which one we are in.
+    if ((error as { code?: string }).code !== '3D000') throw error;
+    const fallback = new pg.Client({ connectionString: withDatabase(TEST_PG_URL, 'postgres') });
+    await fallback.connect();
+    return fallback;
+  }
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connectAdmin();
   try {
     return await work(client);
   } finally {

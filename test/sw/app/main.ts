@@ -119,10 +119,10 @@ const app = {
     const registration = await navigator.serviceWorker.getRegistration();
     return (await registration?.periodicSync?.getTags()) ?? [];
   },
-  /** Ask the worker by message (the fallback path); resolves with its reply. */
-  async askWorker(purpose: 'push' | 'pull'): Promise<SyncMessageReply | undefined> {
+  /** Ask the worker by message (the fallback path) to sync a database (this one by default). */
+  async askWorker(purpose: 'push' | 'pull', dbName = current().name): Promise<SyncMessageReply | undefined> {
     const registration = await navigator.serviceWorker.ready;
-    return postSyncMessage(registration, current().name, purpose);
+    return postSyncMessage(registration, dbName, purpose);
   },
   close(): void {
     db?.close();

@@ -87,10 +87,29 @@ export async function serveApp(dir: string): Promise<AppServer> {
   };
 }
 
-/** A real dxc-server on a fresh data directory, with the real clock (the browser signs refreshes with it). */
-export async function startDxcServer(): Promise<RunningServer> {
+export interface DxcServer {
+  readonly server: RunningServer;
+  /**
+   * Move the server's clock forward. Each test moves it a minute or more, so the per-IP login
+   * rate limits (all tests come from 127.0.0.1) start afresh, as they would for separate users.
+   */
+  advanceClock(ms: number): void;
+}
+
+/**
+ * A real dxc-server on a fresh data directory. Its clock is the real one plus an offset that only
+ * grows; tests never wait for a token to expire, so the browser's clock need not follow.
+ */
+export async function startDxcServer(): Promise<DxcServer> {
+  let offsetMs = 0;
   const logLevel = (process.env.DXC_TEST_LOG ?? 'silent') as 'silent';
-  return startServer({ port: 0, dataDir: await tmpDir('dxc-sw-data-'), logLevel });
+  const server = await startServer({ port: 0, dataDir: await tmpDir('dxc-sw-data-'), logLevel }, { now: () => Date.now() + offsetMs });
+  return {
+    server,
+    advanceClock(ms) {
+      offsetMs += ms;
+    },
+  };
 }
 
 export function launchChromium(): Promise<Browser> {
