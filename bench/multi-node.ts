@@ -4,7 +4,7 @@
  * `dxc-server` child processes; this process plays the clients over loopback HTTP and WebSocket.
  *
  *   DXC_BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/test \
- *     node --import tsx --conditions=source bench/multi-node.ts [--pushes 2000] [--writers 16] [--samples 300] [--sockets 2000]
+ *     node --import tsx --conditions=source bench/multi-node.ts [--pushes 2000] [--writers 16] [--samples 300] [--sockets 10000]
  *
  * (DXC_TEST_PG_URL is used when DXC_BENCH_PG_URL is not set; without either, only SQLite runs.)
  * - throughput: `--writers` concurrent clients (two per user) each push 10-row upserts through the
@@ -34,7 +34,7 @@ const PUSHES = option('pushes', 2000);
 const WRITERS = option('writers', 16);
 const SAMPLES = option('samples', 300);
 /** Idle sockets opened on one node to estimate memory per live client (0 skips it). */
-const SOCKETS = option('sockets', 2000);
+const SOCKETS = option('sockets', 10_000);
 /** Rows per push, the unit of DESIGN.md's "1,000 pushes/s of 10 ops". */
 const ROWS_PER_PUSH = 10;
 /** Distinct users; login is rate-limited per IP (10 code checks a minute), so keep this under 10. */
@@ -159,9 +159,10 @@ async function run(setup: Setup): Promise<Result> {
     for (let i = 0; i < setup.nodes; i++) nodes.push(await spawnNode(cluster));
     const users: TestUser[] = [];
     for (let u = 0; u < USERS; u++) users.push(await loginUser(nodes[u % nodes.length]!.server, `bench-${u}@example.com`));
+    // Memory first, on a node that has not yet made the garbage of the push phase.
+    const kibPerSocket = SOCKETS > 0 && setup.nodes === 1 ? await idleSockets(nodes[0]!, users[1]!) : undefined;
     const pushesPerSecond = await throughput(nodes, users);
     const { p50, p99 } = await fanOut(nodes, users[0]!);
-    const kibPerSocket = SOCKETS > 0 && setup.nodes === 1 ? await idleSockets(nodes[0]!, users[1]!) : undefined;
     return { label: setup.label, pushesPerSecond, p50, p99, kibPerSocket };
   } finally {
     await Promise.all(nodes.map((node) => node.kill('SIGTERM')));

@@ -18,7 +18,12 @@ const testFiles = (dir, suffix = '.test.ts') =>
         .map((f) => path.join(dir, f))
     : [];
 const hasTests = (dir) => testFiles(dir).length > 0;
-const nodeTest = (files) => ['node', ['--import', 'tsx', '--conditions=source', '--test', '--test-concurrency=1', ...files]];
+// A hung test fails after 5 minutes instead of holding CI until its deadline; --test-force-exit
+// ends a file whose tests finished even if a handle leaked.
+const nodeTest = (files) => [
+  'node',
+  ['--import', 'tsx', '--conditions=source', '--test', '--test-concurrency=1', '--test-timeout=300000', '--test-force-exit', ...files],
+];
 
 /** Each suite: a name, whether it exists yet, and the command that runs it. */
 const suites = [

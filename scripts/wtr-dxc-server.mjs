@@ -8,14 +8,20 @@
  *   POST /__dxc/clock/advance?ms=N     move the server's clock forward → {offsetMs}
  *   POST /__dxc/clock/reset            back to real time
  *   POST /__dxc/revoke?userId=U        revoke the user's refresh tokens
- *   POST /__dxc/custom-auth/token      {public_key, email} → tokens via client_credentials, as an
- *                                      app backend for `fetchTokens` would do
+ *   POST /__dxc/custom-auth/token      {public_key | dpop_jkt, email} → tokens via client_credentials,
+ *                                      as an app backend for `fetchTokens` would do
  *   GET  /__dxc/react.js               react, react-dom/client and dexie-react-hooks as one ES module
+ *
+ * The server also gets a token provider `test` (`<dataDir>/auth-providers.json`): an auth webhook
+ * the plugin serves on a second loopback port, which checks dxc-server's HMAC signature and
+ * accepts tokens `demo:<userId>:<seconds>` as that user for that many seconds (anything else is
+ * refused). It stands in for an app's identity system in the provider-login tests.
  *
  * Run WTR as `node --import tsx --conditions=source node_modules/@web/test-runner/dist/bin.js` so
  * the server's TypeScript sources load.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,6 +43,38 @@ http.Server.prototype.listen = function listen(...args) {
   return originalListen.apply(this, args);
 };
 
+/** The provider name the browser tests log in with (`db.cloud.login({provider: 'test', token})`). */
+export const TEST_PROVIDER = 'test';
+
+/**
+ * The test auth webhook: answers dxc-server's signed `{provider, token, databaseId}` POSTs.
+ * `demo:<userId>:<seconds>` → authenticated as userId for that many seconds; anything else, or
+ * a bad signature, → `{authenticated: false}`.
+ */
+async function startTestWebhook(secret) {
+  const webhook = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const expected = Buffer.from('sha256=' + createHmac('sha256', secret).update(`${req.headers['x-dxc-timestamp']}.${body}`).digest('hex'));
+    const given = Buffer.from(String(req.headers['x-dxc-signature']));
+    const signed = given.length === expected.length && timingSafeEqual(given, expected);
+    let token = '';
+    try {
+      token = String(JSON.parse(body).token ?? '');
+    } catch {
+      // not JSON: refused below
+    }
+    const match = signed ? /^demo:([A-Za-z0-9_.@+|-]{1,100}):(\d{1,9})$/.exec(token) : null;
+    const answer = match
+      ? { authenticated: true, userID: match[1], expirationSeconds: Number(match[2]), claims: { name: match[1] } }
+      : { authenticated: false };
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(answer));
+  });
+  await new Promise((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  return webhook;
+}
+
 export function dxcServerPlugin() {
   /** @type {import('dxc-server').RunningServer | undefined} */
   let server;
@@ -45,6 +83,7 @@ export function dxcServerPlugin() {
   let offsetMs = 0;
   let client; // {client_id, client_secret} for the custom-auth backend
   let reactBundle;
+  let webhook;
   const now = () => Date.now() + offsetMs;
   let api;
 
@@ -149,7 +188,9 @@ export function dxcServerPlugin() {
     'POST /__dxc/custom-auth/token': async (ctx) => {
       // The app backend of the fetchTokens example: it has already authenticated the user (here:
       // trusts the posted email) and asks dxc-server for tokens bound to the browser's key.
-      const { public_key, email } = await readJson(ctx);
+      // With `dpop_jkt` (the dxc client's key thumbprint) instead of `public_key`, the session is
+      // bound to the client's proofs.
+      const { public_key, dpop_jkt, email } = await readJson(ctx);
       client ??= await createTestClient();
       const res = await fetch(`${server.url}/token`, {
         method: 'POST',
@@ -159,7 +200,7 @@ export function dxcServerPlugin() {
           client_id: client.clientId,
           client_secret: client.clientSecret,
           scopes: ['ACCESS_DB'],
-          public_key,
+          ...(dpop_jkt ? { dpop_jkt } : { public_key }),
           claims: { sub: email, email, name: email.split('@')[0] },
         }),
       });
@@ -197,12 +238,19 @@ export function dxcServerPlugin() {
       async serverStart() {
         api = await import('dxc-server');
         dataDir = await mkdtemp(path.join(tmpdir(), 'dxc-wtr-'));
+        const secret = randomBytes(32).toString('hex');
+        webhook = await startTestWebhook(secret);
+        const providers = {
+          providers: { [TEST_PROVIDER]: { type: 'webhook', url: `http://127.0.0.1:${webhook.address().port}/_test-webhook`, secret } },
+        };
+        await writeFile(path.join(dataDir, 'auth-providers.json'), JSON.stringify(providers), { mode: 0o600 });
         port = await freePort();
         await start();
       },
       async serverStop() {
         await server?.close();
         server = undefined;
+        await new Promise((resolve) => (webhook ? webhook.close(resolve) : resolve()));
         await rm(dataDir, { recursive: true, force: true });
       },
     },

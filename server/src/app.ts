@@ -16,7 +16,8 @@ import { createLogger, pathOnly, type Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { devMailboxRoutes } from './mail/dev-mailbox.js';
 import { openBackend } from './storage/open.js';
-import { createSync } from './sync/index.js';
+import type { Storage } from './storage/storage.js';
+import { createSync, type Sync } from './sync/index.js';
 // issue 7 (starter): REST API for server-side clients and the weather job
 import { loadSigningKey } from './auth/signing-key.js';
 import { allRoutes, clientTokenGrant, createClientTokens } from './rest/index.js';
@@ -56,25 +57,47 @@ export async function startServer(
   });
   const port = (server.address() as AddressInfo).port;
   if (overrides.publicUrl === undefined) config.publicUrl = `http://localhost:${port}`;
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const { storage, changes } = await openBackend(config, logger).catch(async (error: unknown) => {
+  let storage: Storage | undefined;
+  try {
+    const logger = options.logger ?? createLogger(config.logLevel);
+    const backend = await openBackend(config, logger);
+    storage = backend.storage;
+    const context: ServerContext = {
+      config,
+      logger,
+      storage,
+      mailer: createMailer(config, logger),
+      changes: backend.changes,
+      now: options.now ?? Date.now,
+    };
+    const auth: Auth = await createAuth(context);
+    const sync = createSync(context, auth);
+    const app = buildApp(context, auth, sync.routes);
+    // issue 7: the weather job writes through the REST API, in-process.
+    const weather = config.weatherPlaces.length > 0 ? createWeatherJob(context, (p, init) => app.request(p, init)) : undefined;
+    handle = (request) => app.fetch(request);
+    return serving({ server, port, context, auth, sync, app, weather });
+  } catch (error) {
+    // A bad configuration (providers file, database URL) must not leave the port or the database open.
     await new Promise((resolve) => server.close(resolve));
+    await storage?.close();
     throw error;
-  });
-  const context: ServerContext = {
-    config,
-    logger,
-    storage,
-    mailer: createMailer(config, logger),
-    changes,
-    now: options.now ?? Date.now,
-  };
-  const auth: Auth = await createAuth(context);
-  const sync = createSync(context, auth);
-  const app = buildApp(context, auth, sync.routes);
-  // issue 7: the weather job writes through the REST API, in-process.
-  const weather = config.weatherPlaces.length > 0 ? createWeatherJob(context, (p, init) => app.request(p, init)) : undefined;
-  handle = (request) => app.fetch(request);
+  }
+}
+
+interface Parts {
+  server: ServerType;
+  port: number;
+  context: ServerContext;
+  auth: Auth;
+  sync: Sync;
+  app: Hono;
+  weather: WeatherJob | undefined;
+}
+
+/** Attach the WebSocket, log, start the weather job, and hand out the running server. */
+function serving({ server, port, context, auth, sync, app, weather }: Parts): RunningServer {
+  const { config, logger, storage } = context;
   sync.attachWebSocket(server);
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
   logger.info({ url, dataDir: path.resolve(config.dataDir), production: config.production }, 'dxc-server listening');

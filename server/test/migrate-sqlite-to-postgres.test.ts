@@ -49,7 +49,11 @@ describe('migrating a SQLite store to PostgreSQL', { skip: TEST_PG_URL ? false :
     assert.match(stdout, /auth_users\s+2/);
     assert.ok(!stdout.includes(database), 'the database URL is not printed');
 
-    const pg = await startAuthServer({ dataDir: sqlite.dataDir, database }, { clock: sqlite.clock });
+    // Same signing key (data directory) and public URL (token issuer) as before, as in production.
+    const pg = await startAuthServer(
+      { dataDir: sqlite.dataDir, database, publicUrl: sqlite.context.config.publicUrl },
+      { clock: sqlite.clock },
+    );
     try {
       // The same devices, now talking to the PostgreSQL node with the cursors they had.
       const stale = Object.assign(new ProtocolClient(pg, alice), { lastPull: cursorBefore, dbId: laptop.dbId });

@@ -80,7 +80,7 @@ describe('REST API /all/:table', () => {
       { id: 'lisbon', realmId: PUBLIC_REALM, place: 'Lisbon', temperatureC: 16 },
     ]);
     assert.equal(res.status, 200);
-    assert.deepEqual((await res.json()).keys, ['oslo', 'lisbon']);
+    assert.deepEqual(((await res.json()) as { keys: string[] }).keys, ['oslo', 'lisbon']);
 
     const anonymous = await pulledRows();
     assert.equal(anonymous.get('weather/oslo').temperatureC, -3.5);
@@ -124,7 +124,7 @@ describe('REST API /all/:table', () => {
   test('keeps client tokens and user tokens apart', async () => {
     const asUser = await rest('GET', `/all/notes?realmId=${encodeURIComponent(user.userId)}`, user.token);
     assert.equal(asUser.status, 401);
-    assert.equal((await asUser.json()).error, 'invalid-token');
+    assert.equal(((await asUser.json()) as { error: string }).error, 'invalid-token');
     const asClient = await postSync(server, syncRequest({ changes: changes('notes', op.insert(['n'], [{ text: 'x' }])) }), { token: writeToken });
     assert.equal(asClient.status, 401, 'a client token is not a /sync login');
   });
@@ -142,7 +142,7 @@ describe('REST API /all/:table', () => {
     for (const [what, path, body, status, code] of cases) {
       const res = await rest('POST', path, writeToken, body);
       assert.equal(res.status, status, what);
-      assert.equal((await res.json()).error, code, what);
+      assert.equal(((await res.json()) as { error: string }).error, code, what);
     }
     const wrongType = await rest('POST', '/all/weather', writeToken, '[]', 'text/plain');
     assert.equal(wrongType.status, 415);

@@ -37,8 +37,8 @@ export function validateOptions(db: Dexie, current: DxcOptions | null, options: 
   if (merged.unsyncedTables !== undefined && !(Array.isArray(merged.unsyncedTables) && merged.unsyncedTables.every((t) => typeof t === 'string'))) {
     throw dxcError('config-invalid', 'unsyncedTables must be an array of table names');
   }
-  if (merged.fetchTokens !== undefined && typeof merged.fetchTokens !== 'function') {
-    throw dxcError('config-invalid', 'fetchTokens must be a function');
+  for (const name of ['fetchTokens', 'authenticationRequired', 'authenticationExpiringSoon'] as const) {
+    if (merged[name] !== undefined && typeof merged[name] !== 'function') throw dxcError('config-invalid', `${name} must be a function`);
   }
   const interval = merged.periodicSync?.minInterval;
   if (interval !== undefined && !(Number.isFinite(interval) && interval >= 0)) {
@@ -48,8 +48,10 @@ export function validateOptions(db: Dexie, current: DxcOptions | null, options: 
   return merged;
 }
 
+type Callbacks = 'fetchTokens' | 'authenticationRequired' | 'authenticationExpiringSoon';
+
 /** Options as persisted for a service worker: without functions, which cannot be stored. */
-export function persistableOptions(options: DxcOptions): Omit<DxcOptions, 'fetchTokens'> {
-  const { fetchTokens: _omit, ...rest } = options;
+export function persistableOptions(options: DxcOptions): Omit<DxcOptions, Callbacks> {
+  const { fetchTokens: _f, authenticationRequired: _r, authenticationExpiringSoon: _e, ...rest } = options;
   return rest;
 }

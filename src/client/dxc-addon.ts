@@ -4,10 +4,11 @@
  * session that ends when the database closes, so a failing server never fails `db.open()`.
  */
 import { liveQuery, type Dexie } from 'dexie';
-import { login, logout } from './auth.js';
+import { login } from './auth.js';
 import { getDbNameFromDbUrl, persistableOptions, validateOptions } from './configure.js';
 import { DXC_VERSION, Engine } from './engine.js';
 import { dxcError } from './errors.js';
+import { logout } from './logout.js';
 import type { Subject, ValueSubject } from './observable.js';
 import type { DxcOptions } from './options.js';
 import { createOutboxMiddleware } from './outbox-middleware.js';
@@ -20,6 +21,7 @@ import type {
   DexieCloudSchema,
   DXCUserInteraction,
   LoginHints,
+  LogoutOptions,
   PersistedSyncState,
   SyncOptions,
   SyncState,
@@ -45,8 +47,10 @@ export interface DxcCloud {
   readonly usingServiceWorker: boolean;
   readonly isServiceWorkerDB: boolean;
   configure(options: DxcOptions): void;
+  /** Log in: prompts (email + code), `fetchTokens`, or dxc's `{provider, token}` exchange. */
   login(hints?: LoginHints): Promise<void>;
-  logout(options?: { force?: boolean }): Promise<void>;
+  /** Log out: by default deletes synced data (asking first if changes are unsynced); see LogoutOptions. */
+  logout(options?: LogoutOptions): Promise<void>;
   sync(options?: SyncOptions): Promise<void>;
 }
 
@@ -107,6 +111,7 @@ export function dxc(db: Dexie): void {
   );
   db.on('close', () => {
     engine.closed = true;
+    engine.stopTimers();
     session?.stop();
     session = undefined;
   });

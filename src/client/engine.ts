@@ -6,11 +6,11 @@
 import type { Dexie } from 'dexie';
 import { UNAUTHORIZED_USER_ID, type DexieCloudSchema } from 'dxc/protocol';
 import { dxcError, isDxcError } from './errors.js';
-import { withLock } from './locks.js';
+import { refreshLockName, withLock } from './locks.js';
 import { Subject, ValueSubject } from './observable.js';
 import type { DxcOptions } from './options.js';
 import { outboxTable, syncedTables } from './schema.js';
-import { needsRefresh, refreshLogin } from './tokens.js';
+import { AUTH_EXPIRING_SOON_MS, needsRefresh, refreshLogin } from './tokens.js';
 import {
   UNAUTHORIZED_USER,
   type DXCUserInteraction,
@@ -36,6 +36,12 @@ export class Engine {
   /** Set when the server refused our refresh token: no sync is attempted until the next login. */
   needsAuth = false;
   closed = false;
+  /** Whether the server accepts dxc proofs, once it has said so (auth.ts). */
+  proofSupport: boolean | undefined;
+  private authenticating: Promise<unknown> | undefined;
+  /** The session end (ms) `authenticationExpiringSoon` was already called for. */
+  private warnedExpiry: number | undefined;
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Hooks the wiring fills in (kept as fields so modules do not import each other in a cycle). */
   triggerSync: (purpose: 'push' | 'pull') => void = () => {};
   onPhase: (phase: SyncStatePhase, error?: Error) => void = () => {};
@@ -79,6 +85,64 @@ export class Engine {
 
   setUser(user: UserLogin | undefined): void {
     this.currentUser.next(user?.isLoggedIn ? user : { ...UNAUTHORIZED_USER });
+    this.armExpiryWarning();
+  }
+
+  /**
+   * The user whose data a `keepData` (or `cleanup`) logout left behind: set while logged out with
+   * a sync state of that user. Sync is paused meanwhile, so no anonymous sync prunes those rows;
+   * the same user's next login resumes it, another user's login clears them first.
+   */
+  keptDataOwner(): string | undefined {
+    const owner = this.persistedSyncState.value?.userId;
+    return !this.isLoggedIn() && owner !== undefined && owner !== UNAUTHORIZED_USER_ID ? owner : undefined;
+  }
+
+  /**
+   * needs-auth: give the app's `authenticationRequired` one chance to log in again (one call at a
+   * time per tab). True when it did, so the caller syncs again.
+   */
+  async requestAuthentication(): Promise<boolean> {
+    const callback = this.options?.authenticationRequired;
+    if (!callback) return false;
+    this.authenticating ??= Promise.resolve()
+      .then(callback)
+      .finally(() => (this.authenticating = undefined));
+    try {
+      await this.authenticating;
+    } catch (error) {
+      console.error('dxc:', error);
+      return false;
+    }
+    return !this.needsAuth && this.isLoggedIn();
+  }
+
+  /**
+   * Call `authenticationExpiringSoon` once per session end, AUTH_EXPIRING_SOON_MS before it (at
+   * once if that moment has passed, e.g. after the page slept). Per tab: each page's app decides.
+   */
+  armExpiryWarning(): void {
+    clearTimeout(this.expiryTimer);
+    const end = this.isLoggedIn() ? this.currentUser.value.refreshTokenExpiration?.getTime() : undefined;
+    const callback = this.options?.authenticationExpiringSoon;
+    if (!end || !callback || this.closed || this.warnedExpiry === end) return;
+    const fire = () => {
+      if (this.warnedExpiry === end || this.closed) return;
+      this.warnedExpiry = end;
+      const seconds = Math.max(0, Math.round((end - Date.now()) / 1000));
+      Promise.resolve()
+        .then(() => callback(seconds))
+        .catch((error) => console.error('dxc:', error));
+    };
+    const delay = end - AUTH_EXPIRING_SOON_MS - Date.now();
+    // setTimeout holds at most 2^31-1 ms (~24.8 days); longer sessions re-arm on a later setUser.
+    if (delay <= 0) fire();
+    else if (delay < 2 ** 31) this.expiryTimer = setTimeout(fire, delay);
+  }
+
+  /** Stop timers (the database closed). */
+  stopTimers(): void {
+    clearTimeout(this.expiryTimer);
   }
 
   async loadUser(): Promise<UserLogin | undefined> {
@@ -104,7 +168,7 @@ export class Engine {
   async accessToken(force = false): Promise<string> {
     const used = this.currentUser.value;
     if (!force && !needsRefresh(used)) return used.accessToken!;
-    return withLock(`${this.idbName}|refreshToken`, async () => {
+    return withLock(refreshLockName(this.idbName), async () => {
       const stored = await this.loadUser();
       if (!stored) throw dxcError('needs-auth', 'Not logged in');
       const refreshedElsewhere = stored.accessToken !== used.accessToken;

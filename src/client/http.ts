@@ -1,5 +1,5 @@
 /**
- * The two request shapes the client sends: JSON to `/token`, TSON to `/sync`. A failed fetch
+ * The request shapes the client sends: JSON to `/token` (and GET `/auth-providers`), TSON to `/sync`. A failed fetch
  * becomes DxcError `offline`; a non-2xx answer becomes DxcHttpError with the status and body.
  */
 import { decodeTson, encodeTson } from 'dxc/protocol';
@@ -27,6 +27,11 @@ async function send(url: string, init: RequestInit): Promise<Response> {
     throw new DxcHttpError(response.status, `${response.status} from ${new URL(url).pathname}: ${message}`, body);
   }
   return response;
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  const response = await send(url, { mode: 'cors', headers: { Accept: 'application/json' } });
+  return (await response.json()) as T;
 }
 
 export async function postJson<T>(url: string, body: unknown): Promise<T> {

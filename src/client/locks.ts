@@ -11,3 +11,8 @@ export function withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
 export function syncLockName(idbName: string): string {
   return `${idbName}|currentSyncWorker`;
 }
+
+/** The lock around refreshing and replacing the stored login (one refresh at a time across tabs). */
+export function refreshLockName(idbName: string): string {
+  return `${idbName}|refreshToken`;
+}

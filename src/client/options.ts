@@ -8,6 +8,12 @@ import type { LoginHints } from './types.js';
 /** What `fetchTokens` receives: the PEM public key to bind the tokens to, and login hints. */
 export interface FetchTokensParams {
   public_key: string;
+  /**
+   * dxc: the device key's RFC 7638 thumbprint, set when the server speaks dxc proofs. A backend
+   * that passes it to `/token` as `dpop_jkt` (instead of `public_key`) gets a proof-bound session
+   * with refresh-token rotation.
+   */
+  dpop_jkt?: string;
   hints?: Pick<LoginHints, 'userId' | 'email'>;
 }
 
@@ -41,4 +47,17 @@ export interface DxcOptions {
    * `client_credentials` for `public_key`. Refresh still goes straight to the server.
    */
   fetchTokens?: (params: FetchTokensParams) => Promise<TokenFinalResponse>;
+  /**
+   * dxc: called when sync needs a login (the session ended, was revoked, or the provider's expiry
+   * passed). Log in again inside it, e.g. `db.cloud.login({provider, token})`; sync resumes when
+   * it resolves logged in. At most one call runs at a time per tab. Without it, sync pauses with
+   * `syncState.error.code === 'needs-auth'` and local data stays usable. @default undefined
+   */
+  authenticationRequired?: () => void | Promise<void>;
+  /**
+   * dxc: called once per session when less than 5 minutes (AUTH_EXPIRING_SOON_MS) of it remain,
+   * with the seconds left, so the app can hand over a fresh third-party token before sync stops
+   * (provider sessions end with the provider's expiry). @default undefined
+   */
+  authenticationExpiringSoon?: (secondsRemaining: number) => void | Promise<void>;
 }

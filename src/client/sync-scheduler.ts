@@ -2,7 +2,8 @@
  * When to sync, and one sync at a time. Requests coalesce (a pull covers a push); each run holds
  * the Web Lock `<db>|currentSyncWorker` (shared with other tabs and the official addon's service
  * worker). A failed run is retried with back-off; a refused refresh token stops all retries until
- * the next login, so an expired session never turns into a request loop.
+ * the next login (which the app's `authenticationRequired` may do at once), so an expired session
+ * never turns into a request loop.
  */
 import type { Engine } from './engine.js';
 import { dxcError, isDxcError } from './errors.js';
@@ -65,6 +66,11 @@ export function createSyncScheduler(
       } catch (error) {
         if (isDxcError(error, 'needs-auth')) {
           engine.needsAuth = true;
+          if (await engine.requestAuthentication()) {
+            // The app logged in again (authenticationRequired): run this sync again at once.
+            pending = pending === 'pull' || purpose === 'pull' ? 'pull' : 'push';
+            continue;
+          }
           engine.setPhase('error', error as Error);
         } else if (isDxcError(error, 'offline')) {
           engine.setPhase('offline');
@@ -79,7 +85,8 @@ export function createSyncScheduler(
   }
 
   function request(purpose: 'push' | 'pull'): Promise<void> {
-    if (stopped || !engine.databaseUrl) return Promise.resolve();
+    // Logged out with kept data (logout({keepData})): nothing syncs until the next login.
+    if (stopped || !engine.databaseUrl || engine.keptDataOwner() !== undefined) return Promise.resolve();
     if (engine.needsAuth && engine.isLoggedIn()) {
       return Promise.reject(engine.syncState.value.error ?? dxcError('needs-auth', 'Log in again to sync'));
     }

@@ -9,6 +9,7 @@ import { UNAUTHORIZED_USER_ID, type SyncRequest, type SyncResponse } from 'dxc/p
 import { applyKeyMutations, localKeyMutations, toWireOperation } from './apply-changes.js';
 import type { Engine } from './engine.js';
 import { DXC_VERSION } from './engine.js';
+import { dropEchoes } from './echo-filter.js';
 import { DxcHttpError, dxcError } from './errors.js';
 import { postTson } from './http.js';
 import { subtractLocal, toKeyMutationSet } from './merge.js';
@@ -128,6 +129,7 @@ async function applyResponse(
     }
     addedMeanwhile = Object.keys(pending).length > 0;
     const server = toKeyMutationSet(res.changes);
+    dropEchoes(server, request.changes, (res.rejections?.length ?? 0) > 0);
     subtractLocal(server, localKeyMutations(db, pending, userId));
     await applyKeyMutations(db, server, userId);
     await deleteRowsOfLostRealms(db, tables, previous, res);

@@ -3,15 +3,24 @@
  *
  * The key pair is RSASSA-PKCS1-v1_5 2048/SHA-256 with a non-extractable private key, kept as a
  * CryptoKey in `$logins` (IndexedDB stores CryptoKeys without exposing their bytes). A refresh
- * signs `refresh_token + time_stamp` with it, so a copied refresh token is useless elsewhere.
+ * signs `refresh_token + time_stamp` with it (the addon's proof), or, for a session the server
+ * bound to the key at login (`dpopBound`, dxc-server), sends a DPoP-shaped proof and stores the
+ * rotated refresh token of every answer. Either way a copied refresh token is useless elsewhere.
  */
 import { bytesToBase64, type RefreshTokenRequest, type TokenFinalResponse } from 'dxc/protocol';
+import { makeProof, withNonceRetry } from './dpop.js';
 import { DxcHttpError, dxcError } from './errors.js';
 import { postJson } from './http.js';
 import type { UserLogin } from './types.js';
 
 /** Refresh the access token when less than this many ms of its life remain. @default 300000 (5 min) */
 export const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+/**
+ * Call `authenticationExpiringSoon` when less than this many ms of the session remain (sessions of
+ * provider logins end with the provider's expiry). @default 300000 (5 min)
+ */
+export const AUTH_EXPIRING_SOON_MS = 5 * 60 * 1000;
 
 const KEY_ALGORITHM: RsaHashedKeyGenParams = {
   name: 'RSASSA-PKCS1-v1_5',
@@ -65,38 +74,58 @@ export function loginFromTokens(res: TokenFinalResponse, keys: CryptoKeyPair): U
     refreshTokenExpiration: res.refreshTokenExpiration ? new Date(res.refreshTokenExpiration) : undefined,
     nonExportablePrivateKey: keys.privateKey,
     publicKey: keys.publicKey,
+    dpopBound: res.dpopBound === true,
     isLoggedIn: true,
   };
 }
 
 export function needsRefresh(user: UserLogin, now = Date.now()): boolean {
-  return !user.accessToken || !user.accessTokenExpiration || user.accessTokenExpiration.getTime() - now < TOKEN_REFRESH_MARGIN_MS;
+  if (!user.accessToken || !user.accessTokenExpiration) return true;
+  const expiry = user.accessTokenExpiration.getTime();
+  // When the session ends with this access token (a provider's expiry), refreshing early gains
+  // nothing: use it to the end, then the refresh reports needs-auth.
+  const end = user.refreshTokenExpiration?.getTime();
+  if (end !== undefined && expiry >= end - 1000) return expiry <= now;
+  return expiry - now < TOKEN_REFRESH_MARGIN_MS;
 }
 
 /**
  * A new access token for `user` from `/token`. Throws DxcError `needs-auth` when the server refuses
- * the refresh token (revoked, expired, or not bound to this key), `offline` when unreachable.
+ * the refresh token (revoked, expired, reused, or not bound to this key), `offline` when unreachable.
+ * The caller must store the answer before it releases the refresh lock: a bound session's old
+ * refresh token stops working once rotated.
  */
 export async function refreshLogin(databaseUrl: string, user: UserLogin): Promise<UserLogin> {
-  const { refreshToken, nonExportablePrivateKey } = user;
-  if (!refreshToken || !nonExportablePrivateKey) throw dxcError('needs-auth', 'No refresh token: log in again');
+  const { refreshToken, nonExportablePrivateKey: privateKey, publicKey } = user;
+  if (!refreshToken || !privateKey) throw dxcError('needs-auth', 'No refresh token: log in again');
   if (user.refreshTokenExpiration && user.refreshTokenExpiration.getTime() <= Date.now()) {
     throw dxcError('needs-auth', 'The refresh token has expired: log in again');
   }
-  const time_stamp = Date.now();
-  const request: RefreshTokenRequest = {
-    grant_type: 'refresh_token',
-    refresh_token: refreshToken,
-    scopes: ['ACCESS_DB'],
-    time_stamp,
-    signing_algorithm: 'RSASSA-PKCS1-v1_5',
-    signature: await signRefresh(nonExportablePrivateKey, refreshToken, time_stamp),
-  };
+  const url = `${databaseUrl}/token`;
+  const base: RefreshTokenRequest = { grant_type: 'refresh_token', refresh_token: refreshToken, scopes: ['ACCESS_DB'] };
   let res: TokenFinalResponse;
   try {
-    res = await postJson<TokenFinalResponse>(`${databaseUrl}/token`, request);
+    if (user.dpopBound && publicKey) {
+      const keys = { privateKey, publicKey };
+      res = await withNonceRetry((nonce) =>
+        makeProof(keys, { htu: url, refreshToken, nonce }).then((proof) =>
+          postJson<TokenFinalResponse>(url, { ...base, proof } satisfies RefreshTokenRequest),
+        ),
+      );
+    } else {
+      const time_stamp = Date.now();
+      const signature = await signRefresh(privateKey, refreshToken, time_stamp);
+      res = await postJson<TokenFinalResponse>(url, {
+        ...base,
+        time_stamp,
+        signing_algorithm: 'RSASSA-PKCS1-v1_5',
+        signature,
+      } satisfies RefreshTokenRequest);
+    }
   } catch (error) {
     if (error instanceof DxcHttpError && error.status >= 400 && error.status < 500 && error.status !== 429) {
+      // 400 invalid-dpop-proof is a client bug, not the user's: say so in the console, then log in again.
+      if ((error.body as { error?: string } | undefined)?.error === 'invalid-dpop-proof') console.error('dxc:', error);
       throw dxcError('needs-auth', `The server refused the refresh token: ${error.message}`, error);
     }
     throw error;
@@ -109,7 +138,7 @@ export async function refreshLogin(databaseUrl: string, user: UserLogin): Promis
     claims: res.claims ?? user.claims,
     accessToken: res.accessToken,
     accessTokenExpiration: new Date(res.accessTokenExpiration),
-    // dxc-server may rotate refresh tokens; the official server never sends one here.
+    // dxc-server rotates bound sessions' refresh tokens; the official server never sends one here.
     ...(res.refreshToken ? { refreshToken: res.refreshToken } : {}),
     ...(res.refreshTokenExpiration ? { refreshTokenExpiration: new Date(res.refreshTokenExpiration) } : {}),
     license: { type: res.userType ?? user.license?.type ?? 'prod', status: res.claims?.license ?? 'ok' },

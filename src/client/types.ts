@@ -2,6 +2,7 @@
  * The client's public data shapes, named and shaped like dexie-cloud-addon's so that apps (and
  * dexie-react-hooks users) move over without touching their types.
  */
+import type { Dexie } from 'dexie';
 import type { DexieCloudSchema, TokenClaims } from 'dxc/protocol';
 
 /** A logged-in user (or the unauthorized placeholder), as kept in `$logins`. */
@@ -23,6 +24,8 @@ export interface UserLogin {
   refreshTokenExpiration?: Date;
   nonExportablePrivateKey?: CryptoKey;
   publicKey?: CryptoKey;
+  /** dxc: the server bound the session to `publicKey` (proof refreshes, rotated refresh tokens). */
+  dpopBound?: boolean;
   isLoggedIn?: boolean;
   data?: unknown;
   isLoading?: boolean;
@@ -97,6 +100,23 @@ export interface LoginHints {
   otpId?: string;
   otp?: string;
   intent?: 'login' | 'register';
+  /** dxc: a token provider configured on the server (webhook or JWKS); use with `token`. */
+  provider?: string;
+  /** dxc: the third-party token to exchange through `provider` (never stored by the client). */
+  token?: string;
+}
+
+/** `db.cloud.logout(options)`. Without `keepData` or `cleanup`, synced data is deleted (the addon's way). */
+export interface LogoutOptions {
+  /** Skip the question about unsynced changes (only asked when data would be deleted). @default false */
+  force?: boolean;
+  /**
+   * dxc: drop the credentials and pause sync until the next login, but keep every local row and
+   * the queue of unsynced changes (they go out if the same user logs in again). @default false
+   */
+  keepData?: boolean;
+  /** dxc: your own cleanup instead of the default wipe; runs after the credentials are gone. */
+  cleanup?: (db: Dexie) => void | Promise<void>;
 }
 
 export interface SyncOptions {

@@ -55,7 +55,7 @@ export function createLiveSocket(engine: Engine, scheduler: SyncScheduler, onCha
   const wanted = (): boolean => {
     const state = engine.persistedSyncState.value;
     if (stopped || engine.closed || engine.options?.disableWebSocket || !state?.serverRevision) return false;
-    if (engine.needsAuth) return false;
+    if (engine.needsAuth || engine.keptDataOwner() !== undefined) return false;
     return !engine.isLoggedIn() || state.realms.includes(engine.currentUserId());
   };
   const whoAmI = () => `${engine.currentUserId()} ${engine.currentUser.value.accessToken ?? ''}`;

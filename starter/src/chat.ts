@@ -40,11 +40,16 @@ export function mountChat(root: HTMLElement): void {
   const send = form.querySelector<HTMLButtonElement>('button')!;
   const loginPrompt = root.querySelector<HTMLElement>('.chat-login')!;
   input.maxLength = MAX_MESSAGE_LENGTH;
+  let loggedIn = false;
+  let shown = 0;
+  // The room's realm is readable only when logged in, so "no messages" means nothing to anonymous visitors.
+  const showEmpty = () => (empty.hidden = shown > 0 || !loggedIn);
 
   db.cloud.currentUser.subscribe((user) => {
-    const loggedIn = user.isLoggedIn === true;
+    loggedIn = user.isLoggedIn === true;
     form.hidden = !loggedIn;
     loginPrompt.hidden = loggedIn || user.isLoading === true;
+    showEmpty();
   });
   loginPrompt.querySelector('button')!.addEventListener('click', () => void db.cloud.login().catch(() => {}));
 
@@ -55,7 +60,8 @@ export function mountChat(root: HTMLElement): void {
     const me = db.cloud.currentUserId;
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     list.replaceChildren(...messages.map((m) => renderMessage(m, m.owner === me, pending.has(m.id))));
-    empty.hidden = messages.length > 0;
+    shown = messages.length;
+    showEmpty();
     if (atBottom) list.scrollTop = list.scrollHeight;
   });
 

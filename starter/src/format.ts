@@ -1,8 +1,9 @@
 /** Small formatting helpers, in the browser's language. */
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'long' });
-const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayAndClock = new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+const clock = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+const hourOnly = new Intl.DateTimeFormat(undefined, { hour: 'numeric' });
+const dayAndClock = new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: 'numeric', minute: '2-digit' });
 
 /** "just now", "5 minutes ago", "2 hours ago", "3 days ago". */
 export function age(at: number, now = Date.now()): string {
@@ -20,8 +21,9 @@ export function time(at: number, now = Date.now()): string {
   return new Date(at).toDateString() === new Date(now).toDateString() ? clock.format(at) : dayAndClock.format(at);
 }
 
+/** "3 PM" / "15". */
 export function hour(at: number): string {
-  return clock.format(at);
+  return hourOnly.format(at);
 }
 
 /** An element with attributes and children, without innerHTML (message text is user input). */

@@ -1,6 +1,7 @@
 import { isDxcError } from '../../src/client/index.js';
 import { assert } from '../helpers/assert.js';
 import {
+  advanceClocks,
   cleanup,
   control,
   customAuth,
@@ -25,17 +26,6 @@ function countRequests(): { counts: Record<string, number>; restore(): void } {
     return original(input, init);
   };
   return { counts, restore: () => void (window.fetch = original) };
-}
-
-/** Move the server's clock and this page's Date.now() forward together, as real time would. */
-async function advanceClocks(ms: number): Promise<() => Promise<void>> {
-  await control(`clock/advance?ms=${ms}`);
-  const realNow = Date.now;
-  Date.now = () => realNow() + ms;
-  return async () => {
-    Date.now = realNow;
-    await control('clock/reset');
-  };
 }
 
 describe('login with a one-time code', () => {

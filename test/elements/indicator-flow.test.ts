@@ -35,7 +35,8 @@ describe('<dxc-sync-indicator> with the real client', () => {
       await until(() => el.state === 'offline' || el.state === 'error');
       await until(() => count(el) === 1);
       await db.friends.add({ name: 'B', age: 2 });
-      await until(() => count(el) === 2);
+      // The write starts another push attempt ("Uploading changes…"); wait until it has failed too.
+      await until(() => count(el) === 2 && (el.state === 'offline' || el.state === 'error'));
       equal($(el, '[part=count]')!.textContent, '2 unsynced changes', 'count text');
       const label = $(el, '[part=label]')!.textContent;
       assert(label === 'Offline' || label === 'Sync error', `label: ${label}`);

@@ -147,3 +147,57 @@ export async function settled(db: Dexie): Promise<void> {
   await db.cloud.sync({ purpose: 'push', wait: true });
   await waitFor(db.cloud.syncState, (s) => s.phase === 'in-sync');
 }
+
+/** Move the server's clock and this page's Date.now() forward together, as real time would. */
+export async function advanceClocks(ms: number): Promise<() => Promise<void>> {
+  await control(`clock/advance?ms=${ms}`);
+  const realNow = Date.now;
+  Date.now = () => realNow() + ms;
+  return async () => {
+    Date.now = realNow;
+    await control('clock/reset');
+  };
+}
+
+/** The provider the WTR plugin configures: its webhook accepts `demo:<userId>:<seconds>`. */
+export const TEST_PROVIDER = 'test';
+
+/** A third-party token the test webhook accepts: `userId` for `seconds`. */
+export function demoToken(userId: string, seconds: number): string {
+  return `demo:${userId}:${seconds}`;
+}
+
+/** Log `db` in as `userId` through the test webhook provider. */
+export function providerLogin(db: Dexie, userId: string, seconds = 86400): Promise<void> {
+  return db.cloud.login({ provider: TEST_PROVIDER, token: demoToken(userId, seconds) });
+}
+
+export interface RecordedRequest {
+  path: string;
+  status: number;
+  /** The JSON body sent, when there was one. */
+  body?: Record<string, unknown>;
+  /** The JSON answer, for error answers. */
+  answer?: Record<string, unknown>;
+}
+
+/** Record every fetch of this page (all databases in it) until `stop()`. */
+export function recordRequests(): { requests: RecordedRequest[]; stop(): void } {
+  const original = window.fetch;
+  const requests: RecordedRequest[] = [];
+  window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const path = new URL(input instanceof Request ? input.url : String(input), location.href).pathname;
+    let body: Record<string, unknown> | undefined;
+    try {
+      body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+    } catch {
+      body = undefined; // TSON or text
+    }
+    const response = await original(input, init);
+    const entry: RecordedRequest = { path, status: response.status, body };
+    if (!response.ok) entry.answer = await response.clone().json().catch(() => undefined);
+    requests.push(entry);
+    return response;
+  };
+  return { requests, stop: () => void (window.fetch = original) };
+}

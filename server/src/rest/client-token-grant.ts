@@ -1,9 +1,11 @@
 /**
  * `POST /token` with `grant_type: client_credentials` and no `claims`: the API client asks for a
  * token for itself, with `GLOBAL_READ` and/or `GLOBAL_WRITE`, to use the REST API (`/all/…`),
- * as Dexie Cloud documents it. Mounted as a middleware in front of the auth routes: it reads a
- * *copy* of the body and handles only that one shape; every other `/token` request (the user
- * grants, and client_credentials *with* claims, which mint user tokens) goes on untouched.
+ * as Dexie Cloud documents it. Mounted as a middleware in front of the auth routes: it reads the
+ * JSON body (same limit as they apply) and handles only that one shape; every other `/token`
+ * request (the user grants, and client_credentials *with* claims, which mint user tokens) goes on
+ * with the text it read in place of the consumed body. (Not `Request.clone()`: a tee'd body left
+ * half-read by a 413 breaks the keep-alive connection for the next request.)
  * The client's secret is checked like the user-minting grant does, under the same rate limit.
  */
 import { MAX_UNAUTHENTICATED_BODY_BYTES, type TokenFinalResponse } from 'dxc/protocol';
@@ -24,12 +26,11 @@ interface ClientTokenRequest {
   expires_in?: number;
 }
 
-/** The request when it asks for a client token (client_credentials without claims), else undefined. */
-async function clientTokenRequest(request: Request): Promise<ClientTokenRequest | undefined> {
-  if (!/^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')) return undefined;
+/** The request when `text` asks for a client token (client_credentials without claims), else undefined. */
+function clientTokenRequest(text: string): ClientTokenRequest | undefined {
   let body: unknown;
   try {
-    body = JSON.parse(await readBodyText(request, MAX_UNAUTHENTICATED_BODY_BYTES));
+    body = JSON.parse(text);
   } catch {
     return undefined; // the auth routes answer malformed bodies
   }
@@ -54,9 +55,18 @@ async function clientTokenRequest(request: Request): Promise<ClientTokenRequest 
 
 export function clientTokenGrant(context: ServerContext, tokens: ClientTokens): MiddlewareHandler {
   return async (c, next) => {
-    if (c.req.method !== 'POST') return next();
-    const request = await clientTokenRequest(c.req.raw.clone());
-    if (!request) return next();
+    const raw = c.req.raw;
+    if (c.req.method !== 'POST' || !/^application\/json\s*(;|$)/i.test(raw.headers.get('content-type') ?? '')) return next();
+    const text = await readBodyText(raw, MAX_UNAUTHENTICATED_BODY_BYTES);
+    const request = clientTokenRequest(text);
+    if (!request) {
+      // Hand the auth routes the text as a plain body (already decompressed).
+      const headers = new Headers(raw.headers);
+      headers.delete('content-encoding');
+      headers.delete('content-length');
+      c.req.raw = new Request(raw.url, { method: 'POST', headers, body: text });
+      return next();
+    }
     const unsupported = request.scopes.filter((scope) => !CLIENT_TOKEN_SCOPES.includes(scope));
     if (unsupported.length > 0) {
       throw new DxcHttpError('invalid-request', `Unsupported scopes: ${unsupported.join(', ').slice(0, 200)}`, 400);

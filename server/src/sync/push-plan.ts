@@ -16,6 +16,10 @@
  *   every transaction before anything applies.
  * - Anonymous callers cannot write.
  * - A txid applied by an earlier push is skipped (the client re-sent a push whose answer it lost).
+ * - A transaction whose effect cannot be stored (a row that would grow past MAX_ROW_BYTES or nest
+ *   deeper than MAX_DEPTH) is refused alone and its working rows
+ *   restored: it depends on the stored state, so the client could not have known, and failing
+ *   the whole push would block every later transaction of its outbox for ever.
  * - insert and upsert store the value (an insert over an existing key overwrites it); upsert with a
  *   change spec patches an existing row instead; update and modify patch the listed keys with
  *   Dexie's semantics, @@propmod included, and skip keys with no row (modify criteria are not
@@ -78,7 +82,22 @@ interface WorkingRow {
   dirty: boolean;
   /** Whether the key had a row (or tombstone) before this push. */
   readonly existed: boolean;
+  /** TSON of `value` as checked after the last transaction that touched the row. */
+  encoded?: string | undefined;
 }
+
+/** A working row as it was before a transaction, to restore if the transaction is refused. */
+interface SavedRow {
+  readonly row: WorkingRow;
+  readonly realmId: string;
+  readonly owner: string | null;
+  readonly value: Value | null;
+  readonly dirty: boolean;
+  readonly encoded: string | undefined;
+}
+
+/** Errors that depend on the stored row, not on the request alone: they refuse one transaction. */
+const STATE_DEPENDENT_ERRORS: ReadonlySet<string> = new Set(['row-too-large', 'too-deep']);
 
 const rowId = (table: string, key: string): string => `${table}\u0000${key}`;
 
@@ -221,8 +240,21 @@ function plan(transactions: ClientTransaction[], scope: WriteScope | undefined, 
     }
     return row;
   };
+  const applied: ClientTransaction[] = [];
   for (const transaction of accepted) {
-    for (const entry of transaction.ops) applyOperation(entry, writer as string, load);
+    const saved = saveRows(transaction, load);
+    try {
+      for (const entry of transaction.ops) applyOperation(entry, writer as string, load);
+      for (const { row } of saved) row.encoded = row.value === null ? undefined : encodeRow(row, row.value);
+      applied.push(transaction);
+    } catch (error) {
+      // A malformed change spec (a @@propmod term of the wrong type) is the client's bug whatever
+      // is stored: it stays a 400 of the whole request.
+      if (!(error instanceof DxcError) || !STATE_DEPENDENT_ERRORS.has(error.code)) throw error;
+      for (const before of saved) restoreRow(before);
+      rejections.push({ name: error.code, message: error.message, txid: transaction.txid ?? '' });
+      for (const { row } of saved) rejectedKeys.set(rowId(row.table, row.key), { table: row.table, key: row.key });
+    }
   }
 
   const writes: RowWrite[] = [];
@@ -238,7 +270,7 @@ function plan(transactions: ClientTransaction[], scope: WriteScope | undefined, 
     const stored = state.row(table, key);
     return { table, key, state: encoded.get(id) ?? (stored ? toStateOf(stored) : undefined) };
   });
-  const appliedTxids = accepted.flatMap((t) => (t.txid === undefined ? [] : [t.txid]));
+  const appliedTxids = applied.flatMap((t) => (t.txid === undefined ? [] : [t.txid]));
   return { writes, appliedTxids, rejections, rollback };
 }
 
@@ -246,12 +278,44 @@ function toStateOf(row: RowWrite): RowWrite {
   return { table: row.table, key: row.key, realmId: row.realmId, owner: row.owner, value: row.value };
 }
 
-function toWrite(row: WorkingRow): RowWrite {
-  if (row.value === null) return { table: row.table, key: row.key, realmId: row.realmId, owner: row.owner, value: null };
-  const value = encodeTson(row.value);
+/**
+ * The rows `transaction` touches as they are now. Values that operations patch in place are
+ * cloned; the others are replaced whole, so keeping the reference is enough.
+ */
+function saveRows(transaction: ClientTransaction, load: (table: string, key: string) => WorkingRow): SavedRow[] {
+  const saved = new Map<WorkingRow, SavedRow>();
+  for (const { table, op, keys } of transaction.ops) {
+    const patches = op.type === 'update' || op.type === 'modify' || (op.type === 'upsert' && op.changeSpecs !== undefined);
+    for (const key of keys) {
+      const row = load(table, key);
+      if (saved.has(row)) continue;
+      const value = row.value && patches ? (decodeTson(row.encoded ?? encodeTson(row.value)) as Value) : row.value;
+      saved.set(row, { row, realmId: row.realmId, owner: row.owner, value, dirty: row.dirty, encoded: row.encoded });
+    }
+  }
+  return [...saved.values()];
+}
+
+function restoreRow({ row, realmId, owner, value, dirty, encoded }: SavedRow): void {
+  row.realmId = realmId;
+  row.owner = owner;
+  row.value = value;
+  row.dirty = dirty;
+  row.encoded = encoded;
+}
+
+/** The TSON of a live row, refused if it outgrew the row limit (or the depth limit, by encodeTson). */
+function encodeRow(row: WorkingRow, live: Value): string {
+  const value = encodeTson(live);
   if (value.length > MAX_ROW_BYTES) {
     throw new DxcError('row-too-large', `${row.table} ${row.key} would grow to ${value.length} bytes; the limit is ${MAX_ROW_BYTES}`);
   }
+  return value;
+}
+
+function toWrite(row: WorkingRow): RowWrite {
+  if (row.value === null) return { table: row.table, key: row.key, realmId: row.realmId, owner: row.owner, value: null };
+  const value = row.encoded ?? encodeRow(row, row.value);
   const owner = typeof row.value.owner === 'string' ? row.value.owner : null;
   return { table: row.table, key: row.key, realmId: row.realmId, owner, value };
 }

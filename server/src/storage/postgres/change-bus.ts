@@ -67,8 +67,18 @@ export function createPgChangeBus(options: PgChangeBusOptions): PgChangeBus {
       lost(next);
     });
     next.on('end', () => lost(next));
-    await next.connect();
-    await next.query(`LISTEN ${channel}`);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${channel}`);
+    } catch (error) {
+      await next.end().catch(() => undefined);
+      throw error;
+    }
+    if (closed) {
+      // close() ran while this connection was being made.
+      await next.end().catch(() => undefined);
+      return;
+    }
     client = next;
     retryDelay = LISTEN_RECONNECT_MIN_MS;
   }
@@ -97,10 +107,19 @@ export function createPgChangeBus(options: PgChangeBusOptions): PgChangeBus {
   async function reconnect(): Promise<void> {
     await connect();
     const since = lastRevision;
-    const { rows } = await pool.query<{ realm_id: string; revision: number }>(
-      'SELECT realm_id, max(revision) AS revision FROM data_rows WHERE revision > $1 GROUP BY realm_id',
-      [since],
-    );
+    let rows: { realm_id: string; revision: number }[];
+    try {
+      ({ rows } = await pool.query<{ realm_id: string; revision: number }>(
+        'SELECT realm_id, max(revision) AS revision FROM data_rows WHERE revision > $1 GROUP BY realm_id',
+        [since],
+      ));
+    } catch (error) {
+      // Without the catch-up the new connection is no use: drop it, and the retry redoes both.
+      const current = client;
+      client = undefined;
+      await current?.end().catch(() => undefined);
+      throw error;
+    }
     if (rows.length === 0) return;
     const revision = Math.max(...rows.map((row) => row.revision));
     logger.info({ since, revision }, 'change bus: caught up after reconnecting');

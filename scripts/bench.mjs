@@ -1,0 +1,78 @@
+// `npm run bench`: every benchmark in bench/, one after another (never in parallel: they share
+// 2 cores), each bounded in time and killed with its process group when over. Each prints its
+// figures beside the DESIGN.md budgets and writes bench/results/<name>.json; this script writes
+// bench/results/summary.json (what ran, how long, exit status). A timing never fails the run:
+// the exit code is non-zero only when a benchmark crashed or hit its time bound.
+//
+//   npm run bench                       all of them
+//   npm run bench -- --only live-propagation,bundle-sizes
+//   npm run bench -- --quick            smaller workloads (a smoke run, not figures to quote)
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const quick = process.argv.includes('--quick');
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex === -1 ? undefined : new Set(process.argv[onlyIndex + 1].split(','));
+
+/** Open files the load benchmark needs: 10,000 sockets in each of two processes, plus margin. */
+const OPEN_FILES = 65536;
+const TSX = ['--import', 'tsx', '--conditions=source'];
+
+/** name, arguments to node, time bound in seconds. */
+const BENCHMARKS = [
+  { name: 'bundle-sizes', args: [...TSX, 'bench/bundle-sizes.ts'], seconds: 180 },
+  { name: 'server-push', args: [...TSX, 'bench/server-push.ts', quick ? '2000' : '10000', '3'], seconds: 180 },
+  { name: 'sync-throughput', args: [...TSX, 'bench/sync-throughput.ts', quick ? '1000' : '10000'], seconds: 600 },
+  { name: 'live-propagation', args: [...TSX, 'bench/live-propagation.ts', quick ? '100' : '500'], seconds: 1200 },
+  {
+    name: 'server-load',
+    args: [...TSX, 'bench/server-load.ts', '--pushes', quick ? '500' : '5000', '--seconds', quick ? '15' : '60', '--sockets', quick ? '1000' : '1000,5000,10000'],
+    seconds: 420,
+    openFiles: OPEN_FILES,
+  },
+  { name: 'initial-sync', args: [...TSX, 'bench/initial-sync.ts', quick ? '10000' : '100000'], seconds: 900 },
+];
+
+function run({ name, args, seconds, openFiles }) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const node = [process.execPath, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    // Raise the soft limit in the benchmark's own shell (root may raise the hard one too).
+    const script = openFiles ? `ulimit -n ${openFiles} 2>/dev/null || ulimit -n hard 2>/dev/null; exec ${node}` : `exec ${node}`;
+    const child = spawn('bash', ['-c', script], { cwd: root, stdio: 'inherit', detached: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.stdout.write(`\n${name}: over its ${seconds} s bound, stopping it\n`);
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {}
+      setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {}
+      }, 5000).unref();
+    }, seconds * 1000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ name, command: `node ${args.join(' ')}`, seconds: Math.round((Date.now() - started) / 100) / 10, exitCode: code, signal, timedOut });
+    });
+  });
+}
+
+const summary = { date: new Date().toISOString(), quick, loadAverageAtStart: os.loadavg(), cpus: os.cpus().length, runs: [] };
+for (const benchmark of BENCHMARKS) {
+  if (only && !only.has(benchmark.name)) continue;
+  process.stdout.write(`\n=== ${benchmark.name} (bound ${benchmark.seconds} s) ===\n`);
+  summary.runs.push(await run(benchmark));
+}
+summary.loadAverageAtEnd = os.loadavg();
+mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+writeFileSync(path.join(root, 'bench/results/summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+process.stdout.write('\n');
+for (const r of summary.runs) process.stdout.write(`${r.name}: ${r.timedOut ? 'TIMED OUT' : r.exitCode === 0 ? 'ok' : `exit ${r.exitCode}`} in ${r.seconds} s\n`);
+process.exitCode = summary.runs.some((r) => r.timedOut || r.exitCode !== 0) ? 1 : 0;
