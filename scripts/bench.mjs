@@ -6,7 +6,8 @@
 //
 //   npm run bench                       all of them
 //   npm run bench -- --only live-propagation,bundle-sizes
-//   npm run bench -- --quick            smaller workloads (a smoke run, not figures to quote)
+//   npm run bench -- --quick            smaller workloads (a smoke run, not figures to quote),
+//                                       written to bench/results/quick/
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
+// Smoke-run figures must not replace the real ones that BENCHMARKS.md quotes.
+const resultsDir = path.join(root, quick ? 'bench/results/quick' : 'bench/results');
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex === -1 ? undefined : new Set(process.argv[onlyIndex + 1].split(','));
 
@@ -25,7 +28,8 @@ const TSX = ['--import', 'tsx', '--conditions=source'];
 /** name, arguments to node, time bound in seconds. */
 const BENCHMARKS = [
   { name: 'bundle-sizes', args: [...TSX, 'bench/bundle-sizes.ts'], seconds: 180 },
-  { name: 'server-push', args: [...TSX, 'bench/server-push.ts', quick ? '2000' : '10000', '3'], seconds: 180 },
+  // server-push.ts prints only: its lines are kept in results/server-push.json.
+  { name: 'server-push', args: [...TSX, 'bench/server-push.ts', quick ? '2000' : '10000', '3'], seconds: 180, capture: true },
   { name: 'sync-throughput', args: [...TSX, 'bench/sync-throughput.ts', quick ? '1000' : '10000'], seconds: 600 },
   { name: 'live-propagation', args: [...TSX, 'bench/live-propagation.ts', quick ? '100' : '500'], seconds: 1200 },
   {
@@ -37,13 +41,19 @@ const BENCHMARKS = [
   { name: 'initial-sync', args: [...TSX, 'bench/initial-sync.ts', quick ? '10000' : '100000'], seconds: 900 },
 ];
 
-function run({ name, args, seconds, openFiles }) {
+function run({ name, args, seconds, openFiles, capture }) {
   return new Promise((resolve) => {
     const started = Date.now();
     const node = [process.execPath, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
     // Raise the soft limit in the benchmark's own shell (root may raise the hard one too).
     const script = openFiles ? `ulimit -n ${openFiles} 2>/dev/null || ulimit -n hard 2>/dev/null; exec ${node}` : `exec ${node}`;
-    const child = spawn('bash', ['-c', script], { cwd: root, stdio: 'inherit', detached: true });
+    const env = { ...process.env, DXC_BENCH_RESULTS_DIR: resultsDir };
+    const child = spawn('bash', ['-c', script], { cwd: root, stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', detached: true, env });
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -57,8 +67,13 @@ function run({ name, args, seconds, openFiles }) {
         } catch {}
       }, 5000).unref();
     }, seconds * 1000);
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (capture) {
+        const body = { name, command: `node ${args.join(' ')}`, date: new Date(started).toISOString(), loadAverage: os.loadavg(), output: output.trim().split('\n') };
+        mkdirSync(resultsDir, { recursive: true });
+        writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(body, null, 2)}\n`);
+      }
       resolve({ name, command: `node ${args.join(' ')}`, seconds: Math.round((Date.now() - started) / 100) / 10, exitCode: code, signal, timedOut });
     });
   });
@@ -71,8 +86,8 @@ for (const benchmark of BENCHMARKS) {
   summary.runs.push(await run(benchmark));
 }
 summary.loadAverageAtEnd = os.loadavg();
-mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-writeFileSync(path.join(root, 'bench/results/summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(path.join(resultsDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 process.stdout.write('\n');
 for (const r of summary.runs) process.stdout.write(`${r.name}: ${r.timedOut ? 'TIMED OUT' : r.exitCode === 0 ? 'ok' : `exit ${r.exitCode}`} in ${r.seconds} s\n`);
 process.exitCode = summary.runs.some((r) => r.timedOut || r.exitCode !== 0) ? 1 : 0;

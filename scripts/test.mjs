@@ -38,6 +38,13 @@ const suites = [
     command: ['npm', ['test', '--silent', '-w', 'dxc-server']],
   },
   {
+    // The same server suite on PostgreSQL: DXC_TEST_PG_URL when set and reachable, else a throwaway
+    // cluster from the machine's PostgreSQL binaries, else skipped with a message.
+    name: 'server-postgres',
+    present: () => hasTests('server/test'),
+    command: ['node', ['scripts/ensure-postgres.mjs', '--', 'npm', 'test', '--silent', '-w', 'dxc-server']],
+  },
+  {
     name: 'browser',
     present: () => existsSync(path.join(root, 'web-test-runner.config.mjs')),
     prepare: ensureChromium,

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const RESULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
+/** Where results go; `npm run bench -- --quick` points DXC_BENCH_RESULTS_DIR at bench/results/quick. */
+export const RESULTS_DIR = process.env.DXC_BENCH_RESULTS_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 
 export interface Figure {
   readonly name: string;

@@ -1,5 +1,5 @@
 /**
- * `dxc-server` command line: `start` (the default), `create-client`, `--help`.
+ * `dxc-server` command line: `start` (the default), `create-client`, `migrate`, `--help`.
  */
 import { startServer } from './app.js';
 import { CONFIG_SETTINGS, configFromArgs } from './config.js';
@@ -10,7 +10,7 @@ const HELP = `dxc-server: a self-hostable sync server for Dexie Cloud clients an
 
 Usage:
   dxc-server [start] [options]      start the server (dev mode unless --prod)
-  dxc-server create-client [--data DIR] [--name NAME] [--out FILE]
+  dxc-server create-client [--data DIR] [--db URL] [--name NAME] [--out FILE]
                                     create a client_id/secret for your backend
   dxc-server migrate --from DIR --to postgres://...
                                     copy a SQLite data directory into an empty PostgreSQL database

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { createClientCommand } from '../src/auth/create-client-command.js';
+import { backendArgs } from './helpers/backend.js';
 import {
   createDeviceKey,
   freshDataDir,
@@ -33,7 +34,9 @@ async function runCreateClient(args: string[]): Promise<string> {
       done();
     },
   });
-  await createClientCommand(args, { output, env: {} });
+  const inline = args.find((arg) => arg.startsWith('--data='))?.slice('--data='.length);
+  const dataDir = inline ?? (args.includes('--data') ? args[args.indexOf('--data') + 1] : undefined);
+  await createClientCommand([...args, ...(dataDir ? await backendArgs(dataDir) : [])], { output, env: {} });
   return text;
 }
 
@@ -162,7 +165,7 @@ describe('client_credentials', () => {
 
   test('`dxc-server create-client` works from the command line against a running server\'s data', async () => {
     const bin = path.join(import.meta.dirname, '..', 'bin', 'dxc-server.mjs');
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'create-client', '--data', server.dataDir, '--name', 'cli']);
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'create-client', '--data', server.dataDir, ...(await backendArgs(server.dataDir)), '--name', 'cli']);
     const client = {
       client_id: /client_id:\s+(\S+)/.exec(stdout)![1]!,
       client_secret: /client_secret:\s+(\S+)/.exec(stdout)![1]!,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createClientCommand } from '../src/auth/create-client-command.js';
+import { backendArgs } from './helpers/backend.js';
 import {
   createDeviceKey,
   freshDataDir,
@@ -27,7 +28,7 @@ test('logs auth events without codes, tokens, signatures or client secrets', asy
       done();
     },
   });
-  await createClientCommand(['--data', dataDir], { output, env: {} });
+  await createClientCommand(['--data', dataDir, ...(await backendArgs(dataDir))], { output, env: {} });
   const clientId = /client_id:\s+(\S+)/.exec(printed)![1]!;
   const clientSecret = /client_secret:\s+(\S+)/.exec(printed)![1]!;
 

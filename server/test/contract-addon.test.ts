@@ -11,6 +11,7 @@ import { eventually, loginAddon, openAddonDb, type AddonDb } from './helpers/add
 import { add, replacePrefix } from 'dexie';
 import { startServer, type RunningServer } from '../src/app.js';
 import { freshDataDir } from './helpers/auth-helpers.js';
+import { backendConfig } from './helpers/backend.js';
 
 describe('contract: the official dexie-cloud-addon', () => {
   const email = 'contract@example.com';
@@ -20,7 +21,8 @@ describe('contract: the official dexie-cloud-addon', () => {
 
   before(async () => {
     // The real clock: the addon judges token expiry and signs refreshes with its own Date.now().
-    server = await startServer({ port: 0, dataDir: freshDataDir(), logLevel: 'silent', host: '127.0.0.1' });
+    const dataDir = freshDataDir();
+    server = await startServer({ port: 0, dataDir, logLevel: 'silent', host: '127.0.0.1', ...(await backendConfig(dataDir)) });
     laptop = openAddonDb(`laptop-${randomUUID()}`, server);
     phone = openAddonDb(`phone-${randomUUID()}`, server);
   });

@@ -97,17 +97,26 @@ function mutatedSync(): fc.Arbitrary<string> {
     (r, v) => (r.changes[0].muts[0] = { type: 'modify', keys: ['n-1'], criteria: v, changeSpec: { a: 1 }, txid: 'm' }),
     (r, v) => (r.changes[0].muts[0].txid = v),
     (r, v) => (r.changes[0].muts[0] = v),
-    (r, v) => (r.schema = { ...SCHEMA, [String(v)]: { markedForSync: true } }),
+    (r, v) => (r.schema = { ...SCHEMA, [typeof v === 'string' ? v : typeof v]: { markedForSync: true } }),
   ];
   return fc.tuple(fc.integer({ min: 0, max: paths.length - 1 }), nasty).map(([i, v]) => {
     const request = base();
     paths[i]!(request, v);
-    try {
-      return encodeTson(request);
-    } catch {
-      return JSON.stringify(request) ?? 'undefined';
-    }
+    return textOf(request);
   });
+}
+
+/** TSON of `value`, or JSON when TSON refuses it, or a marker when neither can write it. */
+function textOf(value: unknown): string {
+  try {
+    return encodeTson(value);
+  } catch {
+    try {
+      return JSON.stringify(value) ?? 'undefined';
+    } catch {
+      return '{"unwritable":true}';
+    }
+  }
 }
 
 /** Text that is not a valid request: garbage, JSON of any shape, deep nesting, forbidden keys. */
@@ -117,7 +126,14 @@ const rawText = fc.oneof(
   fc.json({ maxDepth: 4 }),
   fc.integer({ min: 33, max: 3000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
   fc.integer({ min: 33, max: 500 }).map((depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)),
-  fc.constantFrom('{"__proto__":{"admin":true},"v":3}', '{"constructor":{"prototype":{}}}', '{"v":3,"schema":{"$t":"Unknown","v":1}}'),
+  fc.constantFrom(
+    '{"__proto__":{"admin":true},"v":3}',
+    '{"constructor":{"prototype":{}}}',
+    '{"v":3,"schema":{"$t":"Unknown","v":1}}',
+    // Objects that throw when turned into a string (found by this fuzzer: it crashed the server).
+    '{"type":{"toString":1}}',
+    '{"type":"ready","rev":{"toString":1,"valueOf":1},"realmSetHash":{"toString":1}}',
+  ),
   mutatedSync().map((text) => text.slice(0, Math.max(1, text.length - 3))),
 );
 
@@ -209,7 +225,7 @@ describe('bad input fuzzing', () => {
         // Keep the rate limits of real OTP sends out of the way: a fuzzed request never names a
         // well-formed address (those get 200 and send mail, which is not bad input).
         if (typeof body.email === 'string' && /^[^@\s]+@[^@\s]+$/.test(body.email) && body.email.length < 254) body.email += '@';
-        return JSON.stringify(body) ?? 'null';
+        return textOf(body);
       }),
   );
 
@@ -224,19 +240,14 @@ describe('bad input fuzzing', () => {
     }
   });
 
-  test(`WebSocket /changes: ${WS_FRAMES} generated malformed frames and ${WS_UPGRADES} bad upgrades`, async () => {
+  // The timeout only stops a hang (a reply that never comes) from stalling the suite.
+  test(`WebSocket /changes: ${WS_FRAMES} generated malformed frames and ${WS_UPGRADES} bad upgrades`, { timeout: 120_000 }, async () => {
     const socket = await openChanges(server, { token: alice.token });
     const replies: any[] = [];
     const frames = fc.sample(
       fc.oneof(
         rawText,
-        fc.record({ type: fc.oneof(fc.constantFrom('ready', 'ping', 'subscribe', 'changes', ''), nasty), rev: nasty, realmSetHash: nasty }).map((m) => {
-          try {
-            return encodeTson(m);
-          } catch {
-            return JSON.stringify(m) ?? 'null';
-          }
-        }),
+        fc.record({ type: fc.oneof(fc.constantFrom('ready', 'ping', 'subscribe', 'changes', ''), nasty), rev: nasty, realmSetHash: nasty }).map(textOf),
         fc.uint8Array({ maxLength: 64 }),
       ),
       { seed: SEED + 2, numRuns: WS_FRAMES },
@@ -286,6 +297,20 @@ describe('bad input fuzzing', () => {
       assert.ok(status === 101 || (status >= 400 && status < 500), `upgrade ${path} answered ${status}`);
     }
     assert.equal(await storeFingerprint(server), fingerprint);
+  });
+
+  test('WebSocket /changes: frames whose fields cannot be turned into strings get a typed error', async () => {
+    const socket = await openChanges(server, { token: alice.token });
+    for (const frame of ['{"type":{"toString":1}}', '{"type":{"toString":1,"valueOf":1}}']) {
+      socket.ws.send(frame);
+      tally.sent++;
+      const reply = await socket.next();
+      assert.equal(reply.type, 'error');
+      assert.match(String(reply.error), TYPED_ERROR);
+    }
+    socket.send({ type: 'ping' });
+    assert.equal((await socket.next()).type, 'pong', 'the socket and the process are still up');
+    await socket.close();
   });
 
   test('WebSocket /changes: a frame over the message limit closes the socket with 1009', async () => {

@@ -29,7 +29,7 @@ import type {
   WebSocketStatus,
 } from './types.js';
 import { createLiveSocket, type LiveSocket } from './web-socket.js';
-import { connectServiceWorker, type WorkerBridge } from '../sw/page-bridge.js';
+import type { WorkerBridge } from '../sw/page-bridge.js';
 
 /** `db.cloud`: the same members as dexie-cloud-addon's DexieCloudAPI (minus Y.js, blobs, realms UI). */
 export interface DxcCloud {
@@ -236,7 +236,13 @@ async function initialize(engine: Engine, session: Session): Promise<void> {
   applyUnsyncedTables(engine.schema, options.unsyncedTables);
   await db.table('$syncState').bulkPut([engine.schema, persistableOptions(options)], ['schema', 'options']);
   // After the options are persisted: the worker reopens the database from them.
-  session.bridge = await connectServiceWorker(engine.idbName, options);
+  // The bridge is loaded only by apps that opt into a service worker; a failed load (offline and
+  // not precached) leaves sync in the page, which covers every write anyway.
+  if (options.tryUseServiceWorker === true) {
+    session.bridge = await import('../sw/page-bridge.js')
+      .then(({ connectServiceWorker }) => connectServiceWorker(engine.idbName, options))
+      .catch(() => undefined);
+  }
   engine.persistedSyncState.next(await engine.loadSyncState());
   engine.setUser(await engine.loadUser());
   // Other tabs log in, refresh and sync too: follow their writes to $logins and $syncState.

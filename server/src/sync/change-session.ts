@@ -68,7 +68,12 @@ export class ChangeSession {
         await this.onReady(message as { rev?: unknown; realmSetHash?: unknown });
         return;
       default:
-        this.send({ type: 'error', error: 'unsupported-operation', message: `Unknown message type ${String(type)}` });
+        // Never String() a client's value: an object with a non-callable toString throws.
+        this.send({
+          type: 'error',
+          error: 'unsupported-operation',
+          message: `Unknown message type ${typeof type === 'string' ? JSON.stringify(type.slice(0, 64)) : typeof type}`,
+        });
     }
   }
 

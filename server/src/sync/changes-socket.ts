@@ -92,7 +92,13 @@ export function createChangesSockets(context: ServerContext, auth: Auth): Change
       sessions.set(ws, session);
       auth.closeOnRevocation(principal, ws);
       logger.debug({ path, userId: principal.kind === 'user' ? principal.userId : null }, 'changes socket open');
-      ws.on('message', (data, isBinary) => void session.receive(data, isBinary));
+      ws.on('message', (data, isBinary) => {
+        // A failure handling one frame must not become an unhandled rejection, which ends the process.
+        session.receive(data, isBinary).catch((error: unknown) => {
+          logger.error({ err: error }, 'changes socket: message handling failed');
+          if (ws.readyState === ws.OPEN) ws.close(1011, 'Internal error');
+        });
+      });
       ws.on('error', (error) => logger.debug({ err: error }, 'changes socket error'));
       ws.on('close', () => {
         session.dispose();

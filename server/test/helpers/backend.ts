@@ -87,6 +87,12 @@ export async function backendConfig(dataDir: string): Promise<Partial<ServerConf
 }
 
 /** Drop every database this process created (also runs when the process is about to exit). */
+/** `dxc-server` command-line arguments that select the same backend as `backendConfig(dataDir)`. */
+export async function backendArgs(dataDir: string): Promise<string[]> {
+  const { database } = await backendConfig(dataDir);
+  return database ? ['--db', database] : [];
+}
+
 export async function dropTestDatabases(): Promise<void> {
   const names = created.splice(0);
   if (names.length === 0 || !TEST_PG_URL) return;

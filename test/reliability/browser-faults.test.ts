@@ -1,0 +1,291 @@
+/**
+ * Browser-level faults (research/reliability.md (b), rows 10, 11, 12, 15) with the dxc client in
+ * Debian's Chromium against a real dxc-server: a tab closed in the middle of writes, two tabs
+ * writing at once, a storage quota hit, site storage wiped while the server session lives, and a
+ * convergence run across real pages. The page (test/reliability/page/main.ts) is bundled with
+ * esbuild; it logs in through `fetchTokens`, served by this process with client_credentials.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServer, type RunningServer } from 'dxc-server';
+import { OutboxClient } from '../../server/test/helpers/reliability-helpers.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+/** No timed assertions: this only ends a test that would otherwise hang. */
+const LIMIT = { timeout: 180_000 };
+const SEED = Number(process.env.DXC_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+let browser: Browser;
+let server: RunningServer;
+let site: http.Server;
+let origin: string;
+let credentials: { client_id: string; client_secret: string };
+let users = 0;
+
+before(async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dxc-rel-browser-'));
+  process.once('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const keyFile = path.join(dataDir, 'app-client.json');
+  execFileSync(process.execPath, [path.join(repo, 'server/bin/dxc-server.mjs'), 'create-client', '--data', dataDir, '--name', 'rel', '--out', keyFile], {
+    stdio: 'ignore',
+  });
+  credentials = JSON.parse(fs.readFileSync(keyFile, 'utf8'));
+  server = await startServer({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' });
+
+  const bundle = await build({
+    entryPoints: [path.join(here, 'page/main.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    conditions: ['source'],
+    write: false,
+    logLevel: 'silent',
+  });
+  const script = bundle.outputFiles[0]!.text;
+  site = http.createServer((req, res) => {
+    if (req.url === '/main.js') return void res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script);
+    res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>rel</title><script type="module" src="/main.js"></script>');
+  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  origin = `http://localhost:${(site.address() as { port: number }).port}`;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  console.log(`reliability browser: seed ${SEED}`);
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => site?.close(resolve));
+  await server?.close();
+});
+
+/** Tokens for app user `sub`, as an app backend mints them (bound to the browser's key if given). */
+async function mint(sub: string, params: Record<string, unknown> = {}): Promise<any> {
+  const { public_key, dpop_jkt } = params as { public_key?: string; dpop_jkt?: string };
+  const res = await fetch(`${server.url}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      ...credentials,
+      scopes: ['ACCESS_DB'],
+      claims: { sub, email: `${sub}@example.com` },
+      ...(dpop_jkt ? { dpop_jkt } : public_key ? { public_key } : {}),
+    }),
+  });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`mint ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** A browser profile (one device) of app user `sub`. */
+async function device(sub: string): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  await context.exposeFunction('mintTokens', (params: Record<string, unknown>) => mint(sub, params));
+  return context;
+}
+
+async function openPage(context: BrowserContext, db = 'rel'): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => 'rel' in window);
+  await page.evaluate(([name, url]) => window.rel.open(name!, url!), [db, server.url]);
+  return page;
+}
+
+/** The user's rows as the server holds them (a fresh device's full pull), projected. */
+async function serverRows(sub: string): Promise<Record<string, unknown>[]> {
+  const tokens = await mint(sub);
+  const view = new OutboxClient(server, { userId: sub, token: tokens.accessToken, expiresAt: tokens.accessTokenExpiration });
+  await view.sync();
+  return project([...view.replica.values()] as never);
+}
+
+function project(rows: { id: string; n?: number; text?: string; by?: string }[]): Record<string, unknown>[] {
+  return rows
+    .map(({ id, n, text, by }) => ({ id, n, text, by }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Cut (or restore) the device's connection to dxc-server only: the page itself still loads, as a
+ * cached app would while offline.
+ */
+async function serverReachable(context: BrowserContext, reachable: boolean): Promise<void> {
+  const pattern = `${server.url}/**`;
+  if (reachable) await context.unroute(pattern);
+  else await context.route(pattern, (route) => route.abort('internetdisconnected'));
+}
+
+const pageRows = async (page: Page) => project(await page.evaluate(() => window.rel.rows()));
+
+test('a tab closed in the middle of writes leaves every row with its outbox entry, and they all sync (row 10)', LIMIT, async () => {
+  const sub = `tab-closed-${++users}`;
+  const context = await device(sub);
+  try {
+    let page = await openPage(context);
+    await page.evaluate(() => window.rel.sync());
+    await serverReachable(context, false);
+    const stopAt = 20 + (SEED % 200);
+    const writing = page.evaluate(() => window.rel.writeMany('w', 400, 2000)).catch(() => 'closed');
+    await page.waitForFunction((n) => ((window as unknown as { written?: number }).written ?? 0) >= n, stopAt);
+    await page.close({ runBeforeUnload: false });
+    assert.equal(await writing, 'closed', 'the tab closed while it was still writing');
+
+    page = await openPage(context);
+    const keys = (await page.evaluate(() => window.rel.rows())).map((r) => r.id).filter((id) => id.startsWith('w'));
+    assert.ok(keys.length >= stopAt, `${keys.length} rows committed before the close`);
+    assert.deepEqual(await page.evaluate(() => window.rel.outboxKeys()), [...keys].sort(), 'rows and outbox entries match one to one');
+
+    await serverReachable(context, true);
+    await page.evaluate(() => window.rel.sync());
+    assert.equal(await page.evaluate(() => window.rel.pending()), 0);
+    assert.deepEqual((await serverRows(sub)).map((r) => r.id), [...keys].sort(), 'exactly the committed rows reached the server');
+  } finally {
+    await context.close();
+  }
+});
+
+test('two tabs writing and syncing at once push every write once (row 11)', LIMIT, async () => {
+  const sub = `two-tabs-${++users}`;
+  const context = await device(sub);
+  try {
+    const one = await openPage(context);
+    await one.evaluate(() => window.rel.put({ id: 'ctr', n: 0 }));
+    await one.evaluate(() => window.rel.sync());
+    const two = await openPage(context);
+    await Promise.all([
+      one.evaluate(() => Promise.all([window.rel.addTo('ctr', 25), window.rel.writeMany('one-', 30)])),
+      two.evaluate(() => Promise.all([window.rel.addTo('ctr', 25), window.rel.writeMany('two-', 30)])),
+      one.evaluate(() => window.rel.sync()),
+      two.evaluate(() => window.rel.sync()),
+    ]);
+    await one.evaluate(() => window.rel.sync());
+    await two.evaluate(() => window.rel.sync());
+    const rows = await serverRows(sub);
+    assert.equal(rows.find((r) => r.id === 'ctr')!.n, 50, 'each increment applied exactly once');
+    assert.equal(rows.length, 61);
+    assert.deepEqual(await pageRows(one), rows);
+    assert.deepEqual(await pageRows(two), rows);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a storage quota hit is a clear error, and the queued writes survive and sync (row 12 i)', LIMIT, async () => {
+  const sub = `quota-${++users}`;
+  const context = await device(sub);
+  try {
+    const page = await openPage(context);
+    await page.evaluate(() => window.rel.sync());
+    await context.setOffline(true);
+    await page.evaluate(() => window.rel.writeMany('queued-', 5));
+    const cdp = await context.newCDPSession(page);
+    // A 2 MiB quota: a few of the 64 KiB rows below fill it (the small queued rows fit).
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 2 * 1024 * 1024 });
+
+    const failure = await page.evaluate(() => window.rel.writeUntilFailure('big-', 48 * 1024));
+    assert.match(`${failure.name} ${failure.inner ?? ''} ${failure.message}`, /Quota/i, JSON.stringify(failure));
+    const keys = (await page.evaluate(() => window.rel.rows())).map((r) => r.id);
+    assert.deepEqual(await page.evaluate(() => window.rel.outboxKeys()), keys.filter((k) => k !== 'ctr').sort(), 'no half-written row');
+    assert.ok(keys.filter((k) => k.startsWith('queued-')).length === 5, 'the writes queued before the failure are kept');
+
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    await context.setOffline(false);
+    await page.evaluate(() => window.rel.sync());
+    assert.equal(await page.evaluate(() => window.rel.pending()), 0);
+    assert.deepEqual((await serverRows(sub)).map((r) => r.id), [...keys].sort());
+  } finally {
+    await context.close();
+  }
+});
+
+test('site storage wiped while the server session lives: a clean re-sync of what the server has (row 12 ii)', LIMIT, async () => {
+  const sub = `wiped-${++users}`;
+  const context = await device(sub);
+  try {
+    let page = await openPage(context);
+    await page.evaluate(() => window.rel.writeMany('synced-', 3));
+    await page.evaluate(() => window.rel.sync());
+    await context.setOffline(true);
+    await page.evaluate(() => window.rel.put({ id: 'unsynced' }));
+    await page.close();
+
+    const blank = await context.newPage();
+    const cdp = await context.newCDPSession(blank);
+    await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
+    await context.setOffline(false);
+    page = await openPage(context);
+    await page.evaluate(() => window.rel.sync());
+    assert.equal(await page.evaluate(() => window.rel.syncError()), undefined);
+    assert.deepEqual((await pageRows(page)).map((r) => r.id), ['synced-0', 'synced-1', 'synced-2']);
+    assert.deepEqual(await pageRows(page), await serverRows(sub));
+  } finally {
+    await context.close();
+  }
+});
+
+test.todo(
+  'an outbox larger than the server body limit (64 MiB) is pushed in parts: today the client sends it in one request, ' +
+    'gets 413 on every attempt, and the queue never drains (found by the quota test; client fix needed)',
+);
+
+test.todo('site storage wiped: the client reports the loss of unsynced writes (needs a client-side marker; see docs/reliability.md)');
+
+/** A small seeded PRNG (mulberry32), so a failing run can be replayed with DXC_FUZZ_SEED. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('three real pages converge with the server after random writes and offline periods (row 15)', LIMIT, async () => {
+  const sub = `converge-${++users}`;
+  const random = prng(SEED);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const contexts = [await device(sub), await device(sub), await device(sub)];
+  try {
+    const pages: Page[] = [];
+    for (const context of contexts) pages.push(await openPage(context));
+    const offline = [false, false, false];
+    const steps: string[] = [];
+    for (let step = 0; step < 40; step++) {
+      const i = Math.floor(random() * pages.length);
+      const page = pages[i]!;
+      const key = `k${Math.floor(random() * 5)}`;
+      const action = pick(['put', 'put', 'update', 'delete', 'sync', 'toggle'] as const);
+      steps.push(`${i}:${action}:${key}`);
+      if (action === 'put') await page.evaluate((note) => window.rel.put(note), { id: key, n: Math.floor(random() * 100), by: `p${i}` });
+      else if (action === 'update') await page.evaluate(([id, by]) => window.rel.update(id!, { by }), [key, `u${i}`]);
+      else if (action === 'delete') await page.evaluate((id) => window.rel.remove(id), key);
+      else if (action === 'toggle') {
+        offline[i] = !offline[i];
+        await contexts[i]!.setOffline(offline[i]!);
+      } else if (!offline[i]) await page.evaluate(() => window.rel.sync());
+    }
+    // The network heals; each page pushes, then each pulls what the others pushed.
+    for (const [i, context] of contexts.entries()) if (offline[i]) await context.setOffline(false);
+    for (let round = 0; round < 2; round++) for (const page of pages) await page.evaluate(() => window.rel.sync());
+
+    const expected = await serverRows(sub);
+    for (const [i, page] of pages.entries()) {
+      assert.equal(await page.evaluate(() => window.rel.pending()), 0, `page ${i} drained its outbox`);
+      assert.deepEqual(await pageRows(page), expected, `page ${i} equals the server (seed ${SEED}, steps ${steps.join(' ')})`);
+    }
+  } finally {
+    for (const context of contexts) await context.close();
+  }
+});
