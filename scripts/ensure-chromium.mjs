@@ -2,8 +2,9 @@
 // root (CI and fresh machines); otherwise says exactly what to install. Prints the path on success.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { CHROMIUM_PATH } from './chromium.mjs';
 
-export const CHROMIUM_PATH = process.env.DXC_CHROMIUM ?? '/usr/bin/chromium';
+export { CHROMIUM_PATH };
 
 export function ensureChromium() {
   if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;

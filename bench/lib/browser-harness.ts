@@ -19,20 +19,16 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../server/src/app.js';
 import { createApiClient } from '../../server/src/auth/api-clients.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
+
+export { CHROMIUM_PATH };
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Debian's Chromium (DXC_CHROMIUM overrides), flags from research/toolchain.md §1. */
-export const CHROMIUM_PATH = process.env.DXC_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
+/** Debian's Chromium as every browser run launches it, plus what a benchmark needs. */
+const BENCH_CHROMIUM_ARGS = [
+  ...CHROMIUM_ARGS,
   // Timers of a headless background page must not be throttled mid-measurement.
   '--disable-background-timer-throttling',
   '--disable-renderer-backgrounding',
@@ -118,7 +114,7 @@ export async function startBrowserBench(): Promise<BrowserBench> {
   });
   const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: BENCH_CHROMIUM_ARGS });
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error(`[page exception] ${error.message}`));
   page.on('console', (msg) => {

@@ -4,17 +4,23 @@
  * (injectable) clock, and then checks that the session behind the token is still live, so a
  * revoked session stops working at once, not only when its access token expires.
  */
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Principal } from '../context.js';
 import { DxcHttpError } from '../errors.js';
 import type { AuthStore } from '../storage/auth-store.js';
-import { ACCESS_TOKEN_ALG, type SigningKey } from './signing-key.js';
-import { randomId } from './random-ids.js';
+import { signServerJwt, verifyServerJwt, type ServerJwtKind } from './server-jwt.js';
+import type { SigningKey } from './signing-key.js';
 
 /** The `aud` of every dxc access token. */
 export const ACCESS_TOKEN_AUDIENCE = 'dxc';
 /** The JOSE `typ` header of access tokens (RFC 9068), so no other JWT kind is accepted as one. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+const ACCESS_TOKEN_KIND: ServerJwtKind = {
+  typ: ACCESS_TOKEN_TYPE,
+  audience: ACCESS_TOKEN_AUDIENCE,
+  expiredMessage: 'The access token has expired',
+  invalidMessage: 'The access token is not valid',
+};
 
 export interface AccessTokenSubject {
   readonly userId: string;
@@ -36,34 +42,21 @@ export function createAccessTokens(key: SigningKey, issuer: string, store: AuthS
       const claims: Record<string, string> = { sid: subject.sessionId };
       if (subject.email !== null) claims.email = subject.email;
       if (subject.name !== null) claims.name = subject.name;
-      return new SignJWT(claims)
-        .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
-        .setIssuer(issuer)
-        .setAudience(ACCESS_TOKEN_AUDIENCE)
-        .setSubject(subject.userId)
-        .setIssuedAt(Math.floor(now / 1000))
-        .setExpirationTime(Math.floor(expiresAt / 1000))
-        .setJti(randomId(''))
-        .sign(key.privateKey);
+      return signServerJwt(key, ACCESS_TOKEN_KIND, {
+        issuer,
+        subject: subject.userId,
+        claims,
+        now,
+        expiresAtSeconds: Math.floor(expiresAt / 1000),
+      });
     },
 
     async verify(token, now) {
-      let payload;
-      try {
-        ({ payload } = await jwtVerify(token, key.publicKey, {
-          algorithms: [ACCESS_TOKEN_ALG],
-          issuer,
-          audience: ACCESS_TOKEN_AUDIENCE,
-          typ: ACCESS_TOKEN_TYPE,
-          requiredClaims: ['sub', 'exp', 'sid'],
-          currentDate: new Date(now),
-        }));
-      } catch (error) {
-        if (error instanceof joseErrors.JWTExpired) {
-          throw new DxcHttpError('token-expired', 'The access token has expired', 401);
-        }
-        throw new DxcHttpError('invalid-token', 'The access token is not valid', 401);
-      }
+      const payload = await verifyServerJwt(key, ACCESS_TOKEN_KIND, token, {
+        issuer,
+        requiredClaims: ['sub', 'exp', 'sid'],
+        now,
+      });
       const { sub, sid, email, name, exp } = payload;
       if (typeof sub !== 'string' || typeof sid !== 'string') {
         throw new DxcHttpError('invalid-token', 'The access token is not valid', 401);

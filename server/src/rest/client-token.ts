@@ -5,12 +5,18 @@
  * user's access token, and the granted scopes in `scp`. Verification also checks that the client
  * still exists and is not revoked, so revoking a client ends its tokens at once.
  */
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { ACCESS_TOKEN_ALG, type SigningKey } from '../auth/signing-key.js';
-import { randomId } from '../auth/random-ids.js';
+import { signServerJwt, verifyServerJwt, type ServerJwtKind } from '../auth/server-jwt.js';
+import type { SigningKey } from '../auth/signing-key.js';
 import { DxcHttpError } from '../errors.js';
 import type { AuthStore } from '../storage/auth-store.js';
 import { CLIENT_TOKEN_AUDIENCE, CLIENT_TOKEN_TYPE } from './rest-limits.js';
+
+const CLIENT_TOKEN_KIND: ServerJwtKind = {
+  typ: CLIENT_TOKEN_TYPE,
+  audience: CLIENT_TOKEN_AUDIENCE,
+  expiredMessage: 'The client token has expired',
+  invalidMessage: 'Not a valid client token',
+};
 
 /** A verified client token. */
 export interface ClientPrincipal {
@@ -29,31 +35,20 @@ export interface ClientTokens {
 export function createClientTokens(key: SigningKey, issuer: string, store: AuthStore): ClientTokens {
   return {
     issue(clientId, scopes, now, ttlSeconds) {
-      return new SignJWT({ scp: [...scopes] })
-        .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: CLIENT_TOKEN_TYPE, kid: key.kid })
-        .setIssuer(issuer)
-        .setAudience(CLIENT_TOKEN_AUDIENCE)
-        .setSubject(clientId)
-        .setIssuedAt(Math.floor(now / 1000))
-        .setExpirationTime(Math.floor(now / 1000) + ttlSeconds)
-        .setJti(randomId(''))
-        .sign(key.privateKey);
+      return signServerJwt(key, CLIENT_TOKEN_KIND, {
+        issuer,
+        subject: clientId,
+        claims: { scp: [...scopes] },
+        now,
+        expiresAtSeconds: Math.floor(now / 1000) + ttlSeconds,
+      });
     },
     async verify(token, now) {
-      let payload;
-      try {
-        ({ payload } = await jwtVerify(token, key.publicKey, {
-          algorithms: [ACCESS_TOKEN_ALG],
-          issuer,
-          audience: CLIENT_TOKEN_AUDIENCE,
-          typ: CLIENT_TOKEN_TYPE,
-          requiredClaims: ['sub', 'exp', 'scp'],
-          currentDate: new Date(now),
-        }));
-      } catch (error) {
-        if (error instanceof joseErrors.JWTExpired) throw new DxcHttpError('token-expired', 'The client token has expired', 401);
-        throw new DxcHttpError('invalid-token', 'Not a valid client token', 401);
-      }
+      const payload = await verifyServerJwt(key, CLIENT_TOKEN_KIND, token, {
+        issuer,
+        requiredClaims: ['sub', 'exp', 'scp'],
+        now,
+      });
       const { sub, scp } = payload;
       if (typeof sub !== 'string' || !Array.isArray(scp) || !scp.every((s) => typeof s === 'string')) {
         throw new DxcHttpError('invalid-token', 'Not a valid client token', 401);

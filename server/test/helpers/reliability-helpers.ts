@@ -35,7 +35,8 @@ export interface ModelTransaction {
 
 /**
  * What the server should hold: last writer wins per key in commit order; a key belongs to the
- * realm of its first writer forever (tombstones included); a transaction touching another
+ * realm of its first writer forever (tombstones included, except for a key created and deleted
+ * within one push, which leaves none); a transaction touching another
  * realm's key is refused whole; a txid applies once; update patches top-level fields (and
  * `@@propmod` add) of a live row and skips a missing one; delete of a missing row writes nothing.
  */
@@ -55,10 +56,14 @@ export class ReferenceModel {
       if (foreign) refused.push(tx.txid);
       return !foreign;
     });
+    const absent = new Set(accepted.flatMap((tx) => tx.ops.flatMap((op) => op.keys.map(String))).filter((key) => !this.rows.has(key)));
     for (const tx of accepted) {
       this.applied.add(`${userId}\u0000${tx.txid}`);
       for (const op of tx.ops) this.apply(userId, op);
     }
+    // A key created and deleted within one push leaves no tombstone (no reader ever saw it), so it
+    // stays unclaimed: another user may create it later.
+    for (const key of absent) if (this.rows.get(key)?.value === null) this.rows.delete(key);
     return refused;
   }
 

@@ -17,6 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from 'dxc-server';
 // @ts-expect-error: a plain .mjs build script, without type declarations
 import { buildBundle } from '../../../scripts/build-elements.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../scripts/chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -88,8 +89,8 @@ before(async () => {
   pages = await servePages(workDir);
   pagesUrl = `http://127.0.0.1:${(pages.address() as { port: number }).port}`;
   browser = await chromium.launch({
-    executablePath: process.env.DXC_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS],
   });
 });
 

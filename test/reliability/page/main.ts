@@ -51,9 +51,9 @@ const rel = {
     }
     return done;
   },
-  /** Write until a write fails; returns the error seen. */
-  async writeUntilFailure(prefix: string, size: number): Promise<{ written: number; name: string; message: string; inner?: string }> {
-    for (let i = 0; ; i++) {
+  /** Write until a write fails (at most `max` rows); returns the error seen, or name 'none'. */
+  async writeUntilFailure(prefix: string, size: number, max: number): Promise<{ written: number; name: string; message: string; inner?: string }> {
+    for (let i = 0; i < max; i++) {
       // Random text: IndexedDB compresses values, so a repeated character would never fill the quota.
       const bytes = crypto.getRandomValues(new Uint8Array(size));
       const filler = btoa(String.fromCharCode(...bytes));
@@ -64,6 +64,7 @@ const rel = {
         return { written: i, name: e.name, message: e.message, ...(e.inner ? { inner: e.inner.name } : {}) };
       }
     }
+    return { written: max, name: 'none', message: '' };
   },
   async addTo(id: string, times: number): Promise<void> {
     for (let i = 0; i < times; i++) await current().notes.update(id, { n: add(1) });

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { startServer, type RunningServer, type ServerConfig } from 'dxc-server';
 import type { StarterDb } from '../../../starter/src/db.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../scripts/chromium.mjs';
 
 declare global {
   interface Window {
@@ -27,16 +28,6 @@ export const SHOTS_DIR = path.join(repo, 'test-results', 'starter');
 
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 
 const tmpDirs: string[] = [];
 export async function tmpDir(prefix: string): Promise<string> {
@@ -80,7 +71,7 @@ export async function startStarterServer(staticDir: string, overrides: Partial<S
 }
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
 }
 
 /**
@@ -89,9 +80,9 @@ export function launchChromium(): Promise<Browser> {
  */
 export async function launchProfileContext(viewport = DESKTOP): Promise<BrowserContext> {
   return chromium.launchPersistentContext(await tmpDir('dxc-starter-profile-'), {
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS],
     viewport,
   });
 }
