@@ -3,8 +3,9 @@
  *
  * Both sides are reduced to one mutation per key, `ups` (whole row), `upd` (change spec) or `del`,
  * then the local ones are subtracted from the server's:
- * - a local `ups` or `del` wins over any server change, except that a server `del` survives a
- *   local `ups` (so a row deleted elsewhere is not resurrected by a local read-modify-write);
+ * - a local `ups` or `del` wins over any server change, a server `del` included: the pending write
+ *   is pushed next and commits after that delete, so the server will hold the local row (the addon
+ *   keeps the delete, which leaves the device without a row the server has until some later pull);
  * - a local `upd` is patched into a server `ups`, removes its own props from a server `upd`, and
  *   leaves a server `del` alone.
  * The server answers the next push with the canonical row, so this only protects pending edits
@@ -64,7 +65,7 @@ export function subtractLocal(server: KeyMutationSet, local: KeyMutationSet): vo
     for (const [key, mine] of localRows) {
       const theirs = serverRows.get(key);
       if (!theirs) continue;
-      if (mine.type === 'del' || (mine.type === 'ups' && theirs.type !== 'del')) {
+      if (mine.type === 'del' || mine.type === 'ups') {
         serverRows.delete(key);
       } else if (mine.type === 'upd') {
         if (theirs.type === 'ups') applyChangeSpec(theirs.val, mine.mod);

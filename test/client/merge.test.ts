@@ -35,8 +35,11 @@ describe('merging server changes with pending local edits', () => {
     assert.equal(rows.has('upd-vs-del'), false);
   });
 
-  it('keeps a server delete even against a local rewrite', () => {
-    assert.deepEqual(rows.get('del-vs-ups'), { type: 'del' });
+  it('drops a server delete of a row the device has rewritten since (the rewrite commits later)', () => {
+    assert.equal(rows.has('del-vs-ups'), false);
+  });
+
+  it('keeps a server delete against a local update (there is no row left to update)', () => {
     assert.deepEqual(rows.get('del-vs-upd'), { type: 'del' });
   });
 
