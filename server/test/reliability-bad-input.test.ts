@@ -13,8 +13,9 @@ import fc from 'fast-check';
 import { decodeTson, encodeTson } from 'dxc/protocol';
 import { storeFingerprint, OutboxClient } from './helpers/reliability-helpers.js';
 import { loginUser, openChanges, SCHEMA, startSyncServer, syncRequest, type TestServer, type TestUser } from './helpers/sync-helpers.js';
+import { FUZZ_SEED } from './helpers/fuzz-seed.js';
 
-const SEED = Number(process.env.DXC_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const SEED = FUZZ_SEED;
 /** Requests per surface; together well over 10,000. */
 const SYNC_REQUESTS = Number(process.env.DXC_FUZZ_SYNC ?? 5200);
 const TOKEN_REQUESTS = Number(process.env.DXC_FUZZ_TOKEN ?? 3000);

@@ -12,8 +12,9 @@ import fc from 'fast-check';
 import type { DBOperation } from 'dxc/protocol';
 import { OutboxClient, ReferenceModel, sorted, type ModelTransaction } from './helpers/reliability-helpers.js';
 import { loginUser, startSyncServer, type TestServer, type TestUser } from './helpers/sync-helpers.js';
+import { FUZZ_SEED } from './helpers/fuzz-seed.js';
 
-const SEED = Number(process.env.DXC_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const SEED = FUZZ_SEED;
 /** Runs and commands per run, sized to keep this file near 15 s on the shared test machine. */
 const NUM_RUNS = Number(process.env.DXC_FUZZ_RUNS ?? 100);
 const MAX_COMMANDS = 40;

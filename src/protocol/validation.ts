@@ -24,6 +24,15 @@ import {
   type WireKey,
 } from './types.js';
 
+/** A lone UTF-16 surrogate: databases store it as U+FFFD, so two different strings would collide. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * JSON.stringify writes lone surrogates (and only them) as `\udxxx` escapes; the backslash must not
+ * itself be escaped (a user's literal text `\ud800` is written `\\ud800`).
+ */
+const ESCAPED_LONE_SURROGATE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/i;
+
 function fail(message: string): never {
   throw new DxcError('invalid-request', message);
 }
@@ -57,6 +66,7 @@ export function normalizeKey(key: unknown): string {
     throw new DxcError('invalid-key', `Primary keys must have 1 to ${MAX_PRIMARY_KEY_LENGTH} characters`);
   }
   if (text.includes('\u0000')) throw new DxcError('invalid-key', 'Primary keys must not contain NUL');
+  if (LONE_SURROGATE.test(text)) throw new DxcError('invalid-key', 'Primary keys must be well-formed Unicode');
   return text;
 }
 
@@ -77,6 +87,7 @@ export function validateRowValue(value: unknown): void {
   }
   // PostgreSQL's jsonb refuses NUL; refusing it everywhere keeps both backends equivalent.
   if (text.includes('\\u0000')) fail('Strings must not contain NUL characters');
+  if (ESCAPED_LONE_SURROGATE.test(text)) fail('Strings must be well-formed Unicode (no lone surrogates)');
 }
 
 function validateChangeSpec(spec: unknown, what: string): Record<string, unknown> {
@@ -125,7 +136,9 @@ function validateOperation(op: unknown): DBOperation {
       if (op.criteria !== undefined && op.criteria !== false) validateCriteria(op.criteria);
       break;
   }
-  if (op.txid !== undefined && typeof op.txid !== 'string') fail('txid must be a string');
+  if (op.txid !== undefined && (typeof op.txid !== 'string' || LONE_SURROGATE.test(op.txid) || op.txid.includes('\u0000'))) {
+    fail('txid must be a well-formed string');
+  }
   return op as unknown as DBOperation;
 }
 

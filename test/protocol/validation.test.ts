@@ -80,6 +80,10 @@ describe('validateSyncRequest', () => {
     ['a non-string dbID', (r) => (r.dbID = 5), 'invalid-request'],
     ['a row over the size limit', (r) => (r.changes[0].muts[0].values[0].text = 'x'.repeat(MAX_ROW_BYTES)), 'row-too-large'],
     ['a NUL character in a row', (r) => (r.changes[0].muts[0].values[0].title = 'a\u0000b'), 'invalid-request'],
+    // Databases store a lone surrogate as U+FFFD, so two different txids or keys would collide.
+    ['a lone surrogate in a row', (r) => (r.changes[0].muts[0].values[0].title = 'a\ud800b'), 'invalid-request'],
+    ['a lone surrogate in a txid', (r) => (r.changes[0].muts[0].txid = 'tx\udc00'), 'invalid-request'],
+    ['a lone surrogate in a key', (r) => (r.changes[0].muts[4].keys = ['k\ud800']), 'invalid-key'],
   ];
   for (const [what, breakIt, code] of broken) {
     test(`refuses ${what} with ${code}`, () => {
@@ -110,6 +114,10 @@ describe('keys, table names and rows', () => {
   test('table names: identifiers with $ allowed, nothing else', () => {
     for (const name of ['items', '_x', '$jobs', 'a1']) assert.equal(outcome(() => validateTableName(name)), 'ok');
     for (const name of ['', '1a', 'a-b', 'a b', 'a'.repeat(64), 5]) assert.equal(outcome(() => validateTableName(name)), 'invalid-table');
+  });
+
+  test('rows may hold any well-formed text, including an escaped-looking backslash sequence and emoji', () => {
+    assert.equal(outcome(() => validateRowValue({ a: '\\ud800 is how JSON escapes a surrogate', b: '😀' })), 'ok');
   });
 
   test('rows must be objects within the size limit', () => {

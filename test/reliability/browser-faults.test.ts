@@ -18,12 +18,13 @@ import { chromium, type Browser, type BrowserContext, type CDPSession, type Page
 import { startServer, type RunningServer } from 'dxc-server';
 import { OutboxClient } from '../../server/test/helpers/reliability-helpers.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
+import { FUZZ_SEED } from '../../server/test/helpers/fuzz-seed.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
 /** No timed assertions: this only ends a test that would otherwise hang. */
 const LIMIT = { timeout: 180_000 };
-const SEED = Number(process.env.DXC_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const SEED = FUZZ_SEED;
 
 let browser: Browser;
 let server: RunningServer;
