@@ -4,13 +4,8 @@
  * on the same code, signature or rate counter get exactly one winner; PostgreSQL's row locks make
  * the loser wait for the winner's commit and then see its effect.
  */
-import type {
-  ApiClientRecord,
-  AuthStore,
-  OtpChallengeRecord,
-  SessionRecord,
-  UserRecord,
-} from '../auth-store.js';
+import { toApiClient, toOtp, toSession, toUser, type ApiClientRow, type OtpRow, type SessionRow, type UserRow } from '../auth-rows.js';
+import type { AuthStore } from '../auth-store.js';
 import { inTransaction, query, type PgPool } from './database.js';
 
 /**
@@ -79,78 +74,6 @@ export const AUTH_MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX auth_refresh_superseded_session ON auth_refresh_superseded (session_id);`,
 ];
-
-interface UserRow {
-  id: string;
-  email: string | null;
-  name: string | null;
-  client_id: string | null;
-  created_at: number;
-  disabled_at: number | null;
-}
-interface OtpRow {
-  id: string;
-  email: string;
-  code_mac: string;
-  created_at: number;
-  expires_at: number;
-  attempts: number;
-}
-interface SessionRow {
-  id: string;
-  user_id: string;
-  client_id: string | null;
-  public_key_pem: string | null;
-  refresh_token_hash: string | null;
-  proof_jkt: string | null;
-  created_at: number;
-  expires_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}
-interface ApiClientRow {
-  id: string;
-  name: string;
-  secret_hash: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-const toUser = (row: UserRow): UserRecord => ({
-  id: row.id,
-  email: row.email,
-  name: row.name,
-  clientId: row.client_id,
-  createdAt: row.created_at,
-  disabledAt: row.disabled_at,
-});
-const toOtp = (row: OtpRow): OtpChallengeRecord => ({
-  id: row.id,
-  email: row.email,
-  codeMac: row.code_mac,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-  attempts: row.attempts,
-});
-const toSession = (row: SessionRow): SessionRecord => ({
-  id: row.id,
-  userId: row.user_id,
-  clientId: row.client_id,
-  publicKeyPem: row.public_key_pem,
-  refreshTokenHash: row.refresh_token_hash,
-  proofKeyThumbprint: row.proof_jkt,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-  lastUsedAt: row.last_used_at ?? row.created_at,
-  revokedAt: row.revoked_at,
-});
-const toApiClient = (row: ApiClientRow): ApiClientRecord => ({
-  id: row.id,
-  name: row.name,
-  secretHash: row.secret_hash,
-  createdAt: row.created_at,
-  revokedAt: row.revoked_at,
-});
 
 export function createPgAuthStore(pool: PgPool): AuthStore {
   const one = async <R extends object>(text: string, values: unknown[]): Promise<R | undefined> =>

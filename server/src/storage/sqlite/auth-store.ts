@@ -3,13 +3,8 @@
  * RETURNING, INSERT … ON CONFLICT) so the row count decides the winner, exactly as the PostgreSQL
  * backend will across nodes.
  */
-import type {
-  ApiClientRecord,
-  AuthStore,
-  OtpChallengeRecord,
-  SessionRecord,
-  UserRecord,
-} from '../auth-store.js';
+import { toApiClient, toOtp, toSession, toUser, type ApiClientRow, type OtpRow, type SessionRow, type UserRow } from '../auth-rows.js';
+import type { AuthStore, OtpChallengeRecord } from '../auth-store.js';
 import { migrate, type SqliteDatabase } from './database.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -74,79 +69,6 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX auth_refresh_superseded_session ON auth_refresh_superseded (session_id);`,
 ];
-
-interface UserRow {
-  id: string;
-  email: string | null;
-  name: string | null;
-  client_id: string | null;
-  login_email: string | null;
-  created_at: number;
-  disabled_at: number | null;
-}
-interface OtpRow {
-  id: string;
-  email: string;
-  code_mac: string;
-  created_at: number;
-  expires_at: number;
-  attempts: number;
-}
-interface SessionRow {
-  id: string;
-  user_id: string;
-  client_id: string | null;
-  public_key_pem: string | null;
-  refresh_token_hash: string | null;
-  proof_jkt: string | null;
-  created_at: number;
-  expires_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}
-interface ApiClientRow {
-  id: string;
-  name: string;
-  secret_hash: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-const toUser = (row: UserRow): UserRecord => ({
-  id: row.id,
-  email: row.email,
-  name: row.name,
-  clientId: row.client_id,
-  createdAt: row.created_at,
-  disabledAt: row.disabled_at,
-});
-const toOtp = (row: OtpRow): OtpChallengeRecord => ({
-  id: row.id,
-  email: row.email,
-  codeMac: row.code_mac,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-  attempts: row.attempts,
-});
-const toSession = (row: SessionRow): SessionRecord => ({
-  id: row.id,
-  userId: row.user_id,
-  clientId: row.client_id,
-  publicKeyPem: row.public_key_pem,
-  refreshTokenHash: row.refresh_token_hash,
-  proofKeyThumbprint: row.proof_jkt,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-  lastUsedAt: row.last_used_at ?? row.created_at,
-  revokedAt: row.revoked_at,
-});
-const toApiClient = (row: ApiClientRow): ApiClientRecord => ({
-  id: row.id,
-  name: row.name,
-  secretHash: row.secret_hash,
-  createdAt: row.created_at,
-  revokedAt: row.revoked_at,
-});
 
 export function createSqliteAuthStore(db: SqliteDatabase): AuthStore {
   migrate(db, 'auth', MIGRATIONS);
