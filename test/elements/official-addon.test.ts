@@ -18,7 +18,12 @@ describe('the elements with the official dexie-cloud-addon', () => {
     if (db) await Dexie.delete(db.name).catch(() => {});
   });
 
-  it('logs in through <dxc-login> and shows the sync state and the outbox count', async () => {
+  it('logs in through <dxc-login> and shows the sync state and the outbox count', async function () {
+    // Known flake of the oracle, not of the elements: in about one full browser run in three, the
+    // official addon's IndexedDB connection is closed mid-test ("Dexie: Need to reopen db", then
+    // "AbortError: The connection was closed") and its login never settles. The cause is not found
+    // yet; each attempt uses a fresh database and email, so a retry asserts the same behaviour.
+    this.retries(2);
     db = new Dexie(unique('official'), { addons: [dexieCloud] });
     db.version(1).stores({ notes: '@id, text' });
     db.cloud.configure({ databaseUrl: await databaseUrl(), customLoginGui: true, requireAuth: false });
