@@ -14,6 +14,9 @@ import { startServer, type RunningServer, type ServerConfig } from 'dxc-server';
 import type { StarterDb } from '../../../starter/src/db.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../scripts/chromium.mjs';
 
+// The service-worker tests' harness already launches Chromium and grants periodic sync.
+export { grantPeriodicSync, launchChromium } from '../../sw/helpers/sw-harness.js';
+
 declare global {
   interface Window {
     /** Set by starter/src/main.ts. */
@@ -68,10 +71,6 @@ export async function startStarterServer(staticDir: string, overrides: Partial<S
     ...overrides,
   });
   return { server, origin: `http://localhost:${server.port}` };
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
 }
 
 /**
@@ -137,21 +136,6 @@ export async function workerControl(host: Page, origin: string): Promise<WorkerC
       await cdp.send('ServiceWorker.dispatchPeriodicSyncEvent', { origin, registrationId: await registrationId, tag });
     },
   };
-}
-
-/** Grant Periodic Background Sync to `origin` in `page`'s context (Chromium grants it to installed apps only). */
-export async function grantPeriodicSync(browser: Browser, page: Page, origin: string): Promise<void> {
-  const target = await page.context().newCDPSession(page);
-  const { targetInfo } = await target.send('Target.getTargetInfo');
-  await target.detach();
-  const session = await browser.newBrowserCDPSession();
-  await session.send('Browser.setPermission', {
-    origin,
-    browserContextId: targetInfo.browserContextId!,
-    permission: { name: 'periodic-background-sync' },
-    setting: 'granted',
-  });
-  // Not detached: Chromium drops a session's permission overrides when the session ends.
 }
 
 /** Chromium's installability errors for the page (empty when the app can be installed). */
