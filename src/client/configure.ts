@@ -19,7 +19,7 @@ export function getDbNameFromDbUrl(databaseUrl: string): string {
 /** Merge `options` into `current`, validated; `databaseUrl` loses any trailing slash. */
 export function validateOptions(db: Dexie, current: DxcOptions | null, options: DxcOptions): DxcOptions {
   if (db.isOpen() || (db as unknown as { _state?: { isBeingOpened?: boolean } })._state?.isBeingOpened) {
-    throw dxcError('config-invalid', 'Call db.cloud.configure() before the database is opened (before the first query)');
+    throw dxcError('config-invalid', 'Call db.cloud.configure() before the first query opens the database');
   }
   if (typeof options !== 'object' || options === null) throw dxcError('config-invalid', 'configure() needs an options object');
   const merged: DxcOptions = { nameSuffix: true, ...current, ...options };

@@ -233,6 +233,10 @@ async function initialize(engine: Engine, session: Session): Promise<void> {
   // The server's schema from an earlier sync decides id prefixes from the first write on.
   const stored = (await db.table('$syncState').get('schema')) as DexieCloudSchema | undefined;
   for (const [table, entry] of Object.entries(stored ?? {})) if (engine.schema[table]) engine.schema[table] = entry;
+  // The count of unsynced writes, mirrored outside IndexedDB: a database created just now whose
+  // mirror counts pending writes has lost them (lost-writes.ts).
+  const mirror = `dxc:${engine.idbName}:unsynced`;
+  if (!stored) await import('./lost-writes.js').then(({ reportLostWrites }) => reportLostWrites(engine, mirror), () => {});
   applyUnsyncedTables(engine.schema, options.unsyncedTables);
   await db.table('$syncState').bulkPut([engine.schema, persistableOptions(options)], ['schema', 'options']);
   // After the options are persisted: the worker reopens the database from them.
@@ -255,10 +259,16 @@ async function initialize(engine: Engine, session: Session): Promise<void> {
   const states = liveQuery(() => engine.loadSyncState()).subscribe((state) => {
     if (state?.serverRevision !== engine.persistedSyncState.value?.serverRevision) engine.persistedSyncState.next(state);
   });
+  const unsynced = liveQuery(() => engine.countPending()).subscribe((count) => {
+    try {
+      localStorage.setItem(mirror, String(count));
+    } catch {}
+  });
   const stopSession = session.stop;
   session.stop = () => {
     users.unsubscribe();
     states.unsubscribe();
+    unsynced.unsubscribe();
     stopSession();
   };
 

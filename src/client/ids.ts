@@ -4,7 +4,7 @@
  * last 3 characters of the row's realm (or of the user id), and the timestamp never repeats so
  * that keys created by one client sort in creation order.
  */
-import { bytesToB64lex } from 'dxc/protocol';
+import { bytesToB64lex, bytesToBase64 } from 'dxc/protocol';
 
 /** Random bytes in each generated key (96 bits: collisions are not a practical concern). */
 const RANDOM_BYTES = 12;
@@ -24,6 +24,9 @@ export function generateKey(prefix: string, shardKey: string): string {
   crypto.getRandomValues(bytes.subarray(6));
   return prefix + bytesToB64lex(bytes) + shardKey;
 }
+
+/** 128 random bits in base64: txids and client identities. */
+export const randomId = (): string => bytesToBase64(crypto.getRandomValues(new Uint8Array(16)));
 
 /** The shard suffix a key gets for a row in `realmOrUserId` (its last 3 characters). */
 export function shardOf(realmOrUserId: string): string {

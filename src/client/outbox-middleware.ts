@@ -18,7 +18,7 @@ import type {
 } from 'dexie';
 import { setByKeyPath, UNAUTHORIZED_USER_ID, type DBOperation, type DexieCloudSchema } from 'dxc/protocol';
 import { dxcError } from './errors.js';
-import { generateKey, isSyncableKey, isValidGlobalKey, shardOf } from './ids.js';
+import { generateKey, isSyncableKey, randomId, isValidGlobalKey, shardOf } from './ids.js';
 import { isSynced, outboxTable } from './schema.js';
 
 /** What the middleware needs from the running client. */
@@ -47,10 +47,6 @@ interface TxMeta {
   opNo: number;
 }
 const txMeta = new WeakMap<object, TxMeta>();
-
-function randomTxid(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
-}
 
 export function createOutboxMiddleware(host: OutboxHost): Middleware<DBCore> {
   return {
@@ -104,7 +100,7 @@ async function mutate(
   if (!op) return res;
   let meta = txMeta.get(trans);
   if (!meta) {
-    meta = { txid: randomTxid(), opNo: 0 };
+    meta = { txid: randomId(), opNo: 0 };
     txMeta.set(trans, meta);
     trans.addEventListener?.('complete', () => host.onLocalCommit());
   }

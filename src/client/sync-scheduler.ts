@@ -17,7 +17,7 @@ export const SYNC_RETRY_DELAYS_MS: readonly number[] = [1000, 5000, 15000, 60000
 export const MAX_ROUND_TRIPS_PER_RUN = 10;
 
 export interface SyncScheduler {
-  /** Sync soon; resolves when a run that covers this request has finished, rejects if it failed. */
+  /** Sync soon; settles with the first attempt that starts after this call: resolves if it succeeds, rejects with its error. */
   request(purpose: 'push' | 'pull'): Promise<void>;
   /** Run `work` under the sync lock, between syncs (used to apply WebSocket changes). */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
@@ -29,7 +29,10 @@ export function createSyncScheduler(
   hooks: { onComplete(): void },
 ): SyncScheduler {
   let pending: 'push' | 'pull' | undefined;
-  let running: Promise<void> | undefined;
+  // The attempt no caller has seen start yet: a request made while an attempt is failing (say, it
+  // started while offline) waits for an attempt of its own, not for that attempt's error.
+  let next: Deferred | undefined;
+  let running = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
   let stopped = false;
@@ -49,39 +52,48 @@ export function createSyncScheduler(
     retryTimer = setTimeout(() => void request('push').catch(() => {}), delay);
   };
 
+  async function attempt(purpose: 'push' | 'pull'): Promise<void> {
+    try {
+      const outcome = await exclusive(async () => {
+        let result = await syncOnce(engine, purpose);
+        for (let i = 1; result === 'again' && i < MAX_ROUND_TRIPS_PER_RUN; i++) result = await syncOnce(engine, 'push');
+        return result;
+      });
+      // Still more in the outbox: go on after settling this attempt's callers.
+      if (outcome === 'again') pending ??= 'push';
+      failures = 0;
+      engine.setPhase('in-sync');
+      if (outcome !== 'skipped') hooks.onComplete();
+    } catch (error) {
+      if (isDxcError(error, 'needs-auth')) {
+        engine.needsAuth = true;
+        // The app logged in again (authenticationRequired): sync again at once.
+        if (await engine.requestAuthentication()) return attempt(purpose);
+        engine.setPhase('error', error as Error);
+      } else if (isDxcError(error, 'offline')) {
+        engine.setPhase('offline');
+        scheduleRetry();
+      } else {
+        engine.setPhase('error', error as Error);
+        scheduleRetry();
+      }
+      throw error;
+    }
+  }
+
   async function run(): Promise<void> {
+    running = true;
     while (pending && !stopped) {
       const purpose = pending;
-      pending = undefined;
+      const settle = next!;
+      pending = next = undefined;
       clearTimeout(retryTimer);
-      try {
-        const outcome = await exclusive(async () => {
-          let result = await syncOnce(engine, purpose);
-          for (let i = 1; result === 'again' && i < MAX_ROUND_TRIPS_PER_RUN; i++) result = await syncOnce(engine, 'push');
-          return result;
-        });
-        failures = 0;
-        engine.setPhase('in-sync');
-        if (outcome !== 'skipped') hooks.onComplete();
-      } catch (error) {
-        if (isDxcError(error, 'needs-auth')) {
-          engine.needsAuth = true;
-          if (await engine.requestAuthentication()) {
-            // The app logged in again (authenticationRequired): run this sync again at once.
-            pending = pending === 'pull' || purpose === 'pull' ? 'pull' : 'push';
-            continue;
-          }
-          engine.setPhase('error', error as Error);
-        } else if (isDxcError(error, 'offline')) {
-          engine.setPhase('offline');
-          scheduleRetry();
-        } else {
-          engine.setPhase('error', error as Error);
-          scheduleRetry();
-        }
-        throw error;
-      }
+      await attempt(purpose).then(settle.resolve, settle.reject);
     }
+    running = false;
+    // Stopped with callers still waiting: nothing will sync for them, so do not leave them hanging.
+    next?.resolve();
+    next = undefined;
   }
 
   function request(purpose: 'push' | 'pull'): Promise<void> {
@@ -91,14 +103,9 @@ export function createSyncScheduler(
       return Promise.reject(engine.syncState.value.error ?? dxcError('needs-auth', 'Log in again to sync'));
     }
     pending = pending === 'pull' || purpose === 'pull' ? 'pull' : 'push';
-    if (!running) {
-      running = run().finally(() => {
-        running = undefined;
-      });
-    }
-    // A request made while a run is past its last check is picked up by the loop; if the loop has
-    // already exited (running cleared above), start again.
-    return running.then(() => (pending ? request(pending) : undefined));
+    const { promise } = (next ??= deferred());
+    if (!running) void run();
+    return promise;
   }
 
   return {
@@ -109,4 +116,16 @@ export function createSyncScheduler(
       clearTimeout(retryTimer);
     },
   };
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+function deferred(): Deferred {
+  const d = {} as Deferred;
+  d.promise = new Promise((resolve, reject) => Object.assign(d, { resolve, reject }));
+  return d;
 }

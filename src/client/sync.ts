@@ -5,11 +5,12 @@
  * round trip stay queued and are protected by merge.ts, then go out with the next round trip.
  */
 import type { Dexie } from 'dexie';
-import { UNAUTHORIZED_USER_ID, type SyncRequest, type SyncResponse } from 'dxc/protocol';
+import { encodeTson, UNAUTHORIZED_USER_ID, type SyncRequest, type SyncResponse } from 'dxc/protocol';
 import { applyKeyMutations, localKeyMutations, toWireOperation } from './apply-changes.js';
 import type { Engine } from './engine.js';
 import { DXC_VERSION } from './engine.js';
 import { dropEchoes } from './echo-filter.js';
+import { randomId } from './ids.js';
 import { DxcHttpError, dxcError } from './errors.js';
 import { postTson } from './http.js';
 import { subtractLocal, toKeyMutationSet } from './merge.js';
@@ -17,7 +18,7 @@ import { markUntracked, type OutboxEntry } from './outbox-middleware.js';
 import { applyUnsyncedTables, outboxTable } from './schema.js';
 import type { PersistedSyncState } from './types.js';
 
-/** `done`: nothing more to do; `again`: local writes arrived meanwhile, sync once more. */
+/** `done`: nothing more to do; `again`: entries are left in the outbox (written meanwhile, or past this push's limits). */
 export type SyncOutcome = 'done' | 'again' | 'skipped';
 
 /** The protocol version dxc speaks: 2 means "no BlobRefs" (large values stay inline). */
@@ -32,9 +33,16 @@ export async function readOutbox(db: Dexie, tables: string[]): Promise<Record<st
   return out;
 }
 
-function newClientIdentity(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
-}
+/**
+ * What this round trip pushes: the outbox as cut by the splitter, under `MAX_PUSH_BYTES`
+ * (push-batch.ts, loaded on the first push; an empty outbox never loads it). If the splitter
+ * cannot load (an app offline with a stale cache), push everything: the server's limit is far
+ * above what one transaction writes.
+ */
+const pushBatch = (outbox: Record<string, OutboxEntry[]>): Record<string, OutboxEntry[]> | Promise<Record<string, OutboxEntry[]>> =>
+  Object.keys(outbox).length
+    ? import('./push-batch.js').then(({ selectPush }) => selectPush(outbox, (entry) => encodeTson(entry).length), () => outbox)
+    : outbox;
 
 export async function syncOnce(engine: Engine, purpose: 'push' | 'pull'): Promise<SyncOutcome> {
   const db = engine.vip;
@@ -43,7 +51,7 @@ export async function syncOnce(engine: Engine, purpose: 'push' | 'pull'): Promis
   const userId = engine.currentUserId();
   const state = await engine.loadSyncState();
   const sameUser = state?.userId === (loggedIn ? userId : UNAUTHORIZED_USER_ID);
-  const outbox = loggedIn ? await readOutbox(db, tables) : {};
+  const outbox = loggedIn ? await pushBatch(await readOutbox(db, tables)) : {};
   if (purpose === 'push' && !Object.keys(outbox).length && state?.initiallySynced && sameUser) return 'skipped';
   const latest: Record<string, number> = {};
   for (const [table, entries] of Object.entries(outbox)) latest[table] = entries[entries.length - 1]!.rev!;
@@ -51,7 +59,7 @@ export async function syncOnce(engine: Engine, purpose: 'push' | 'pull'): Promis
   const request: SyncRequest = {
     v: PROTOCOL_VERSION,
     ...(state?.remoteDbId ? { dbID: state.remoteDbId } : {}),
-    clientIdentity: state?.clientIdentity ?? newClientIdentity(),
+    clientIdentity: state?.clientIdentity ?? randomId(),
     schema: engine.schema,
     lastPull:
       state?.serverRevision && sameUser
@@ -87,15 +95,12 @@ async function post(engine: Engine, request: SyncRequest, loggedIn: boolean): Pr
 
 function validateResponse(res: SyncResponse): void {
   const ok =
-    typeof res === 'object' &&
-    res !== null &&
-    typeof res.serverRevision === 'string' &&
+    typeof res?.serverRevision === 'string' &&
     res.serverRevision !== '' &&
     Array.isArray(res.realms) &&
     Array.isArray(res.changes) &&
-    typeof res.schema === 'object' &&
-    res.schema !== null;
-  if (!ok) throw dxcError('sync-failed', 'The server answered /sync with an invalid response');
+    res.schema instanceof Object;
+  if (!ok) throw dxcError('sync-failed', 'Invalid /sync response');
 }
 
 async function applyResponse(

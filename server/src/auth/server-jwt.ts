@@ -2,6 +2,11 @@
  * The JWTs dxc-server signs for itself (users' access tokens, API clients' tokens): Ed25519 with a
  * pinned algorithm, and each kind with its own `typ` and audience so one kind never passes for
  * another (RFC 8725 §3.11). Verification checks expiry against the server's injectable clock.
+ *
+ * A signature, once verified, stays valid for the token's life, so verified payloads are cached
+ * (a client sends the same access token with every request, and an Ed25519 verification costs
+ * more than the rest of a small push's handling). Expiry is still checked on every use; revocation
+ * is not this module's concern (callers look up the session).
  */
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { DxcHttpError } from '../errors.js';
@@ -34,8 +39,37 @@ export function signServerJwt(
     .sign(key.privateKey);
 }
 
+/** Verified tokens remembered per signing key, oldest forgotten first. @default 4096 */
+export const VERIFIED_TOKEN_CACHE_SIZE = 4096;
+
+const verified = new WeakMap<SigningKey, Map<string, JWTPayload>>();
+
 /** The verified payload; throws DxcHttpError 401 `token-expired` or `invalid-token`. */
 export async function verifyServerJwt(
+  key: SigningKey,
+  kind: ServerJwtKind,
+  token: string,
+  check: { issuer: string; requiredClaims: string[]; now: number },
+): Promise<JWTPayload> {
+  let cache = verified.get(key);
+  if (!cache) verified.set(key, (cache = new Map()));
+  // Kind and issuer are part of what was verified, so they are part of the key.
+  const cacheKey = `${kind.typ} ${check.issuer} ${token}`;
+  const known = cache.get(cacheKey);
+  if (known) {
+    if (typeof known.exp === 'number' && known.exp * 1000 <= check.now) {
+      cache.delete(cacheKey);
+      throw new DxcHttpError('token-expired', kind.expiredMessage, 401);
+    }
+    return known;
+  }
+  const payload = await verifyUncached(key, kind, token, check);
+  if (cache.size >= VERIFIED_TOKEN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(cacheKey, Object.freeze(payload));
+  return payload;
+}
+
+async function verifyUncached(
   key: SigningKey,
   kind: ServerJwtKind,
   token: string,

@@ -55,8 +55,7 @@ const rel = {
   async writeUntilFailure(prefix: string, size: number, max: number): Promise<{ written: number; name: string; message: string; inner?: string }> {
     for (let i = 0; i < max; i++) {
       // Random text: IndexedDB compresses values, so a repeated character would never fill the quota.
-      const bytes = crypto.getRandomValues(new Uint8Array(size));
-      const filler = btoa(String.fromCharCode(...bytes));
+      const filler = randomText(size);
       try {
         await current().notes.put({ id: `${prefix}${i}`, text: filler });
       } catch (error) {
@@ -65,6 +64,16 @@ const rel = {
       }
     }
     return { written: max, name: 'none', message: '' };
+  },
+  /** From now on, record the body size (bytes) of every `/sync` request this page sends. */
+  watchSyncBodies(): number[] {
+    const sizes: number[] = [];
+    const send = window.fetch;
+    window.fetch = (input, init) => {
+      if (String(input instanceof Request ? input.url : input).endsWith('/sync')) sizes.push(new Blob([init?.body as BlobPart]).size);
+      return send(input, init);
+    };
+    return sizes;
   },
   async addTo(id: string, times: number): Promise<void> {
     for (let i = 0; i < times; i++) await current().notes.update(id, { n: add(1) });
@@ -98,9 +107,23 @@ const rel = {
     const state = current().cloud.syncState.getValue();
     return state.phase === 'error' ? `${state.error?.name}: ${state.error?.message}` : undefined;
   },
+  /** What `db.cloud.userInteraction` asks the user now: its type and alerts, or undefined. */
+  interaction(): { type: string; alerts: { messageCode: string; messageParams: Record<string, string> }[] } | undefined {
+    const asked = current().cloud.userInteraction.getValue();
+    return asked && { type: asked.type, alerts: asked.alerts.map(({ messageCode, messageParams }) => ({ messageCode, messageParams })) };
+  },
   close(): void {
     current().close();
   },
 };
 
 window.rel = rel;
+
+/** Base64 of `size` random bytes (getRandomValues fills at most 64 KiB per call). */
+function randomText(size: number): string {
+  let binary = '';
+  for (let done = 0; done < size; done += 65536) {
+    binary += String.fromCharCode(...crypto.getRandomValues(new Uint8Array(Math.min(65536, size - done))));
+  }
+  return btoa(binary);
+}

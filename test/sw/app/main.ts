@@ -4,7 +4,7 @@
  * plus `window.app`, the handles the Playwright tests drive. The database URL and options are kept
  * in localStorage, so an offline reload reopens the same database.
  */
-import { Dexie, liveQuery } from 'dexie';
+import { add, Dexie, liveQuery } from 'dexie';
 import dxc, { type DxcOptions, type DXCUserInteraction } from '../../../src/client/index.js';
 import { postSyncMessage, registerWorker, type SyncMessageReply } from '../../../src/sw/index.js';
 
@@ -12,6 +12,8 @@ interface Message {
   id: string;
   text: string;
   at: number;
+  /** A counter that only `bump` changes. */
+  n?: number;
 }
 type ChatDb = Dexie & { messages: Dexie.Table<Message, string> };
 type AppOptions = Pick<DxcOptions, 'databaseUrl' | 'tryUseServiceWorker' | 'periodicSync'>;
@@ -95,6 +97,14 @@ const app = {
     const id = `msg-${crypto.randomUUID()}`;
     await current().messages.add({ id, text, at: Date.now() });
     return id;
+  },
+  /** Add 1 to message `id`'s counter `n` with Dexie's `add()`: an additive update the server executes. */
+  async bump(id: string): Promise<void> {
+    if (!(await current().messages.update(id, { n: add(1) }))) throw new Error(`no message ${id} here to bump`);
+  },
+  /** Every message as stored here, by id. */
+  async rows(): Promise<Message[]> {
+    return current().messages.orderBy('id').toArray();
   },
   async texts(): Promise<string[]> {
     return (await current().messages.orderBy('at').toArray()).map((m) => m.text);

@@ -1,9 +1,14 @@
 /**
  * The DataStore on embedded SQLite. One row per (table, key) holds the latest state and the
  * revision that produced it, so "changes since r" is an index range scan on (realm_id, revision)
- * and no separate change log has to be trimmed. A push is one IMMEDIATE transaction of prepared
- * statements: SQLite has a single writer, so the revision counter and the keys are effectively
- * locked for the whole read-plan-write cycle.
+ * and no separate change log has to be trimmed. A push is one savepoint of prepared statements
+ * inside an IMMEDIATE transaction: SQLite has a single writer, so the revision counter and the keys
+ * are effectively locked for the whole read-plan-write cycle.
+ *
+ * Group commit: pushes that arrive while the event loop is busy (better-sqlite3 is synchronous,
+ * and with synchronous=FULL each commit waits for fsync) are committed together, one savepoint
+ * each, with one fsync for the group. A push that fails rolls back its own savepoint only; none is
+ * acknowledged before the group's commit is durable.
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -61,6 +66,15 @@ function toRow(record: RowRecord): StoredRow {
     value: record.value,
     revision: record.revision,
   };
+}
+
+/** Pushes committed together at most, so one group's transaction stays short. @default 64 */
+export const MAX_GROUP_COMMIT_PUSHES = 64;
+
+interface QueuedPush {
+  request: PushRequest<PushPlan>;
+  resolve(outcome: PushOutcome<PushPlan>): void;
+  reject(error: unknown): void;
 }
 
 function rowId(table: string, key: string): string {
@@ -127,6 +141,34 @@ export function createSqliteDataStore(db: SqliteDatabase, now: () => number = Da
     return { plan, revision, committed };
   });
 
+  // Called inside commitGroup's transaction, each push is a savepoint: a throw undoes that push only.
+  const commitGroup = db.transaction((group: QueuedPush[]) =>
+    group.map(({ request }) => {
+      try {
+        return { outcome: push(request) };
+      } catch (error) {
+        return { error };
+      }
+    }),
+  );
+  let queue: QueuedPush[] = [];
+  const flush = () => {
+    const group = queue.splice(0, MAX_GROUP_COMMIT_PUSHES);
+    if (queue.length) setImmediate(flush);
+    let results: ({ outcome: PushOutcome<PushPlan> } | { error: unknown })[];
+    try {
+      results = commitGroup.immediate(group);
+    } catch (error) {
+      for (const item of group) item.reject(error);
+      return;
+    }
+    group.forEach((item, i) => {
+      const result = results[i]!;
+      if ('error' in result) item.reject(result.error);
+      else item.resolve(result.outcome);
+    });
+  };
+
   return {
     async dbId() {
       return state().dbId;
@@ -134,8 +176,11 @@ export function createSqliteDataStore(db: SqliteDatabase, now: () => number = Da
     async currentRevision() {
       return state().revision;
     },
-    async applyPush<P extends PushPlan>(request: PushRequest<P>) {
-      return push.immediate(request) as PushOutcome<P>;
+    applyPush<P extends PushPlan>(request: PushRequest<P>) {
+      return new Promise<PushOutcome<P>>((resolve, reject) => {
+        // The first push of a group schedules its commit after this turn's I/O callbacks.
+        if (queue.push({ request, resolve: resolve as QueuedPush['resolve'], reject }) === 1) setImmediate(flush);
+      });
     },
     async changesSince(revision, realms) {
       return readRealms(realms, (realm) => selectChanged.all(realm, revision) as RowRecord[]);
