@@ -105,4 +105,9 @@ export interface DxcDbLike {
   readonly cloud: DxcCloudLike;
   /** Dexie's table list; used to count the outbox when `cloud.unsyncedChanges` is missing. */
   readonly tables?: readonly { readonly name: string; count(): PromiseLike<number> }[];
+  /**
+   * Dexie's events; `on('ready', listener)` calls `listener` once the database is open (at once if
+   * it is). The outbox count starts there, so that an element never opens the app's database.
+   */
+  on?(event: 'ready', listener: () => void): unknown;
 }

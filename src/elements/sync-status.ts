@@ -1,4 +1,4 @@
-import type { DxcDbLike, DxcSyncStateLike, DxcUserLike, ObservableLike } from './cloud-like.js';
+import type { DxcDbLike, DxcSyncStateLike, DxcUserLike, ObservableLike, UnsubscribableLike } from './cloud-like.js';
 
 /**
  * What `<dxc-sync-indicator>` shows, reflected as its `state` attribute:
@@ -61,6 +61,9 @@ const outboxCounts = new WeakMap<DxcDbLike, ObservableLike<number> | undefined>(
  * The number of unsynced local changes of `db`: the client's own `cloud.unsyncedChanges` when it has
  * one, otherwise a `liveQuery` counting the `$<table>_mutations` outbox tables (the layout of
  * dexie-cloud-addon, which has no such observable). The same instance is returned for the same db.
+ * The count starts once the database is open: a query would open it, and the app may not have
+ * configured it yet (then `configure()` would throw), and with dexie-cloud-addon an element's query
+ * opening the database raced the addon's own ready handler (test/elements/official-addon.test.ts).
  */
 export function unsyncedChangesOf(db: DxcDbLike): ObservableLike<number> | undefined {
   if (db.cloud.unsyncedChanges) return db.cloud.unsyncedChanges;
@@ -69,14 +72,35 @@ export function unsyncedChangesOf(db: DxcDbLike): ObservableLike<number> | undef
     // elements' imports (it is a peer dependency, and the app's copy is the one that must observe).
     const liveQuery = (db.constructor as { liveQuery?: LiveQuery }).liveQuery;
     const outboxes = () => (db.tables ?? []).filter((t) => /^\$.+_mutations$/.test(t.name));
-    outboxCounts.set(
-      db,
-      liveQuery?.(async () => {
-        let count = 0;
-        for (const table of outboxes()) count += await table.count();
-        return count;
-      }),
-    );
+    const count = liveQuery?.(async () => {
+      let total = 0;
+      for (const table of outboxes()) total += await table.count();
+      return total;
+    });
+    outboxCounts.set(db, count && afterOpen(db, count));
   }
   return outboxCounts.get(db);
+}
+
+/** `source`, subscribed to once `db` is open (at once for a db without Dexie's `on`). */
+function afterOpen<T>(db: DxcDbLike, source: ObservableLike<T>): ObservableLike<T> {
+  return {
+    subscribe(observer) {
+      let inner: UnsubscribableLike | undefined;
+      let stopped = false;
+      const start = () => {
+        if (!stopped) inner = source.subscribe(observer);
+      };
+      // Out of Dexie's ready handler: a query made inside it would run during the open, as the
+      // handlers of the client do.
+      if (db.on) db.on('ready', () => void setTimeout(start));
+      else start();
+      return {
+        unsubscribe() {
+          stopped = true;
+          inner?.unsubscribe();
+        },
+      };
+    },
+  };
 }

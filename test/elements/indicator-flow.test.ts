@@ -3,10 +3,23 @@
  * the server stops (offline or error, the unsynced count rises), then it comes back (in sync, the
  * count back to zero).
  */
+import { Dexie } from 'dexie';
+import dxc from '../../src/client/index.js';
 import '../../src/elements/dxc-sync-indicator.js';
 import type { DxcSyncIndicator } from '../../src/elements/dxc-sync-indicator.js';
 import type { DxcSyncStateChangeEvent } from '../../src/elements/events.js';
-import { cleanup as deleteDbs, control, loginWithOtp, newDb, settled, unique, uniqueEmail } from '../helpers/client-helpers.js';
+import {
+  cleanup as deleteDbs,
+  control,
+  databaseUrl,
+  FRIENDS_SCHEMA,
+  loginWithOtp,
+  newDb,
+  settled,
+  unique,
+  uniqueEmail,
+  type TestDb,
+} from '../helpers/client-helpers.js';
 import { $, assert, cleanup, equal, expectAccessible, mount, record, until } from './helpers.js';
 
 const count = (el: DxcSyncIndicator) => Number($(el, '[part=count]')?.textContent?.match(/\d+/)?.[0] ?? 0);
@@ -53,6 +66,30 @@ describe('<dxc-sync-indicator> with the real client', () => {
     } finally {
       changes.stop();
       await control('server/start');
+    }
+  });
+
+  it('leaves opening the database to the app, and counts the outbox once the app has opened it', async () => {
+    // Bound before the app even configured its database: had the element opened it, configure() would throw.
+    const db = new Dexie(unique('el-unopened'), { addons: [dxc] }) as TestDb;
+    db.version(1).stores(FRIENDS_SCHEMA);
+    const el = document.createElement('dxc-sync-indicator');
+    el.db = db;
+    await mount(el);
+    try {
+      // Time for a query to have opened it, were there one (a negative check: nothing to wait for).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      equal(db.isOpen(), false, 'the element did not open the database');
+      db.cloud.configure({ databaseUrl: await databaseUrl(), customLoginGui: true });
+      await loginWithOtp(db, uniqueEmail('unopened'));
+      await settled(db);
+      await control('server/stop');
+      await db.friends.add({ name: 'A', age: 1 });
+      await until(() => count(el) === 1);
+    } finally {
+      await control('server/start');
+      db.close();
+      await Dexie.delete(db.name).catch(() => {});
     }
   });
 });

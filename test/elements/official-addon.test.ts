@@ -22,13 +22,10 @@ describe('the elements with the official dexie-cloud-addon', () => {
     db = new Dexie(unique('official'), { addons: [dexieCloud] });
     db.version(1).stores({ notes: '@id, text' });
     db.cloud.configure({ databaseUrl: await databaseUrl(), customLoginGui: true, requireAuth: false });
-    // Open before binding. When the indicator's outbox count was the query that opened the
-    // database, the addon's own ready handler (a vip read of $logins) sometimes hit
-    // InvalidStateError in about one run in five: Dexie then closed and reopened the connection
-    // ("Dexie: Need to reopen db", "AbortError: The connection was closed") and login never
-    // settled. Traced with stacks to the addon's getCurrentUser during open; 0 of 24 runs with the
-    // database opened first.
-    await db.open();
+    // Bound before the database opens, as an app mounts them. The indicator's outbox count used to
+    // be the query that opened it, and then the addon's own ready handler (a vip read of $logins)
+    // hit InvalidStateError in about one run in five ("Dexie: Need to reopen db", login never
+    // settled); the count now waits for the app to open the database (src/elements/sync-status.ts).
     const bound = db as unknown as DxcDbLike;
     const login = document.createElement('dxc-login');
     login.db = bound;
