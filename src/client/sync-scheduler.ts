@@ -59,8 +59,9 @@ export function createSyncScheduler(
         for (let i = 1; result === 'again' && i < MAX_ROUND_TRIPS_PER_RUN; i++) result = await syncOnce(engine, 'push');
         return result;
       });
-      // Still more in the outbox: go on after settling this attempt's callers.
-      if (outcome === 'again') pending ??= 'push';
+      // Still more in the outbox: go on after settling this attempt's callers (a request of our own,
+      // so that every pass of the loop has its deferred).
+      if (outcome === 'again') engine.triggerSync('push');
       failures = 0;
       engine.setPhase('in-sync');
       if (outcome !== 'skipped') hooks.onComplete();

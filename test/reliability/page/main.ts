@@ -23,6 +23,7 @@ declare global {
 }
 
 let db: NotesDb | undefined;
+const syncBodySizes: number[] = [];
 const current = (): NotesDb => {
   if (!db) throw new Error('call rel.open() first');
   return db;
@@ -65,15 +66,16 @@ const rel = {
     }
     return { written: max, name: 'none', message: '' };
   },
-  /** From now on, record the body size (bytes) of every `/sync` request this page sends. */
-  watchSyncBodies(): number[] {
-    const sizes: number[] = [];
+  /** From now on, record the body size (bytes) of every `/sync` request this page sends (see `syncBodies`). */
+  watchSyncBodies(): void {
     const send = window.fetch;
     window.fetch = (input, init) => {
-      if (String(input instanceof Request ? input.url : input).endsWith('/sync')) sizes.push(new Blob([init?.body as BlobPart]).size);
+      if (String(input instanceof Request ? input.url : input).endsWith('/sync')) syncBodySizes.push(new Blob([init?.body as BlobPart]).size);
       return send(input, init);
     };
-    return sizes;
+  },
+  syncBodies(): number[] {
+    return syncBodySizes;
   },
   async addTo(id: string, times: number): Promise<void> {
     for (let i = 0; i < times; i++) await current().notes.update(id, { n: add(1) });
