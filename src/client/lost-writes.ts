@@ -4,7 +4,7 @@
  * localStorage stays (IndexedDB evicted alone, the database deleted by other code), a database
  * created anew finds a non-zero count there, and this module shows a `message-alert`. A full wipe
  * of site data removes the mirror too: then nothing on the device knows, and the server never saw
- * those writes (docs/decisions/0024-reporting-lost-writes.md).
+ * those writes (docs/decisions/0024-lost-writes-and-split-pushes.md).
  *
  * Loaded only for a database created just now; it imports nothing at run time, so that bundlers
  * give it a chunk of its own.

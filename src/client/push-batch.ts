@@ -5,8 +5,8 @@
  * outbox (acknowledgement deletes by revision), and a transaction is never split between requests
  * (the server applies a txid once, so a second part would be skipped as a duplicate).
  *
- * Loaded on demand (sync.ts), only when the outbox holds a backlog; it imports nothing at run time
- * so that bundlers give it a chunk of its own. `sizeOf` is the wire size of an entry.
+ * Loaded on demand (sync.ts) by the first push; it imports nothing at run time, so that bundlers
+ * give it a chunk of its own. `sizeOf` is the wire size of an entry.
  */
 import type { OutboxEntry } from './outbox-middleware.js';
 
