@@ -96,6 +96,28 @@ async function mint(sub: string, params: Record<string, unknown> = {}, target: R
   return body;
 }
 
+/** Back online, once the context's pages can reach `target` again (see `untilReachable`). */
+async function goOnline(context: BrowserContext, target: RelServer = server): Promise<void> {
+  await context.setOffline(false);
+  await untilReachable(context, target);
+}
+
+/**
+ * Wait until every page of `context` reaches `target`. Chromium applies emulated network conditions
+ * asynchronously (the DevTools answer does not wait for the network service), so a request sent
+ * right after `setOffline(false)` may still fail as offline: a sync started in that moment fails as
+ * it should, but the tests mean "once the network has healed".
+ */
+async function untilReachable(context: BrowserContext, target: RelServer = server): Promise<void> {
+  for (const page of context.pages()) {
+    await page.waitForFunction(
+      (url) => fetch(url, { mode: 'no-cors', cache: 'no-store' }).then(() => true, () => false),
+      `${target.url}/health`,
+      { polling: 50 },
+    );
+  }
+}
+
 /** A browser profile (one device) of app user `sub`. */
 async function device(sub: string, target: RelServer = server): Promise<BrowserContext> {
   const context = await browser.newContext();
@@ -218,7 +240,7 @@ test('a storage quota hit is a clear error, and the queued writes survive and sy
     assert.ok(keys.filter((k) => k.startsWith('queued-')).length === 5, 'the writes queued before the failure are kept');
 
     await quota()(page);
-    await context.setOffline(false);
+    await goOnline(context);
     await page.evaluate(() => window.rel.sync());
     assert.equal(await page.evaluate(() => window.rel.pending()), 0);
     assert.deepEqual((await serverRows(sub)).map((r) => r.id), [...keys].sort());
@@ -241,7 +263,7 @@ test('site storage wiped while the server session lives: a clean re-sync of what
     const blank = await context.newPage();
     const cdp = await context.newCDPSession(blank);
     await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
-    await context.setOffline(false);
+    await goOnline(context);
     page = await openPage(context);
     await page.evaluate(() => window.rel.sync());
     assert.equal(await page.evaluate(() => window.rel.syncError()), undefined);
@@ -271,7 +293,7 @@ test('IndexedDB wiped while localStorage stays: a clean re-sync, and the user is
     const blank = await context.newPage();
     const cdp = await context.newCDPSession(blank);
     await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'indexeddb' });
-    await context.setOffline(false);
+    await goOnline(context);
     page = await openPage(context);
     await page.evaluate(() => window.rel.sync());
     assert.deepEqual(await page.evaluate(() => window.rel.interaction()), {
@@ -300,9 +322,9 @@ test('an outbox larger than the server body limit goes out in parts and drains',
     await context.setOffline(true);
     const failure = await page.evaluate(() => window.rel.writeUntilFailure('big-', 684 * 1024, 56));
     assert.equal(failure.name, 'none', JSON.stringify(failure));
-    await context.setOffline(false);
-
+    // Watched from before the reconnect, whose sync starts pushing at once.
     await page.evaluate(() => window.rel.watchSyncBodies());
+    await goOnline(context, small);
     await page.evaluate(() => window.rel.sync());
     await page.waitForFunction(async () => (await window.rel.pending()) === 0, undefined, { polling: 100 });
     const bodies = await page.evaluate(() => window.rel.syncBodies());
@@ -334,8 +356,10 @@ test(
       await page.evaluate(() => window.rel.sync());
       await context.setOffline(true);
       await page.evaluate(() => window.rel.remove('k'));
+      // The write races the sync that reconnecting starts; the explicit syncs wait for the network.
       await context.setOffline(false);
       await page.evaluate(() => window.rel.put({ id: 'k', n: 2 }));
+      await untilReachable(context);
       await page.evaluate(() => window.rel.sync());
       await page.evaluate(() => window.rel.sync());
       const expected = await serverRows(sub);
@@ -381,10 +405,14 @@ test('three real pages converge with the server after random writes and offline 
       else if (action === 'toggle') {
         offline[i] = !offline[i];
         await contexts[i]!.setOffline(offline[i]!);
-      } else if (!offline[i]) await page.evaluate(() => window.rel.sync());
+      } else if (!offline[i]) {
+        // Writes may race a reconnect; an explicit sync waits until the network has healed.
+        await untilReachable(contexts[i]!);
+        await page.evaluate(() => window.rel.sync());
+      }
     }
     // The network heals; each page pushes, then each pulls what the others pushed.
-    for (const [i, context] of contexts.entries()) if (offline[i]) await context.setOffline(false);
+    for (const [i, context] of contexts.entries()) if (offline[i]) await goOnline(context);
     for (let round = 0; round < 2; round++) for (const page of pages) await page.evaluate(() => window.rel.sync());
 
     const expected = await serverRows(sub);

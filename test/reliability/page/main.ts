@@ -66,12 +66,13 @@ const rel = {
     }
     return { written: max, name: 'none', message: '' };
   },
-  /** From now on, record the body size (bytes) of every `/sync` request this page sends (see `syncBodies`). */
+  /** From now on, record the body size (bytes) of every `/sync` request that reaches the server (see `syncBodies`). */
   watchSyncBodies(): void {
     const send = window.fetch;
-    window.fetch = (input, init) => {
+    window.fetch = async (input, init) => {
+      const response = await send(input, init);
       if (String(input instanceof Request ? input.url : input).endsWith('/sync')) syncBodySizes.push(new Blob([init?.body as BlobPart]).size);
-      return send(input, init);
+      return response;
     };
   },
   syncBodies(): number[] {
