@@ -4,10 +4,9 @@
  * session that ends when the database closes, so a failing server never fails `db.open()`.
  */
 import { liveQuery, type Dexie } from 'dexie';
-import { login } from './auth.js';
 import { getDbNameFromDbUrl, persistableOptions, validateOptions } from './configure.js';
 import { DXC_VERSION, Engine } from './engine.js';
-import { dxcError } from './errors.js';
+import { dxcError, loadPart } from './errors.js';
 import { logout } from './logout.js';
 import type { Subject, ValueSubject } from './observable.js';
 import type { DxcOptions } from './options.js';
@@ -169,6 +168,9 @@ export function dxc(db: Dexie): void {
   (db as { cloud: DxcCloud }).cloud = cloud;
 }
 dxc.version = DXC_VERSION;
+
+const login = (engine: Engine, hints?: LoginHints): Promise<void> =>
+  loadPart(() => import('./auth.js'), 'the login flow').then((flow) => flow.login(engine, hints));
 
 function startSession(engine: Engine): Session {
   const stops: (() => void)[] = [];

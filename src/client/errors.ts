@@ -22,3 +22,14 @@ export class DxcHttpError extends DxcError {
 export function dxcError(code: DxcErrorCode, message: string, cause?: unknown): DxcError {
   return new DxcError(code, message, cause === undefined ? undefined : { cause });
 }
+
+/**
+ * A part of the client loaded on first use (`() => import('./x.js')`): the login flow and the
+ * proofs run only with the network up, so they stay out of the entry chunk. A chunk that cannot
+ * load (offline, not cached) fails like the request it precedes: `offline`.
+ */
+export function loadPart<T>(load: () => Promise<T>, what: string): Promise<T> {
+  return load().catch((error: unknown) => {
+    throw dxcError('offline', `Could not load ${what}`, error);
+  });
+}

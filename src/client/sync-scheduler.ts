@@ -45,11 +45,13 @@ export function createSyncScheduler(
     return result;
   };
 
-  const scheduleRetry = () => {
+  // The retry keeps the failed purpose: a failed pull retried as a push would be skipped whenever
+  // the outbox is empty, and without a WebSocket nothing else would pull.
+  const scheduleRetry = (purpose: 'push' | 'pull') => {
     clearTimeout(retryTimer);
     const delay = SYNC_RETRY_DELAYS_MS[Math.min(failures, SYNC_RETRY_DELAYS_MS.length - 1)]!;
     failures++;
-    retryTimer = setTimeout(() => void request('push').catch(() => {}), delay);
+    retryTimer = setTimeout(() => void request(purpose).catch(() => {}), delay);
   };
 
   async function attempt(purpose: 'push' | 'pull'): Promise<void> {
@@ -73,10 +75,10 @@ export function createSyncScheduler(
         engine.setPhase('error', error as Error);
       } else if (isDxcError(error, 'offline')) {
         engine.setPhase('offline');
-        scheduleRetry();
+        scheduleRetry(purpose);
       } else {
         engine.setPhase('error', error as Error);
-        scheduleRetry();
+        scheduleRetry(purpose);
       }
       throw error;
     }

@@ -8,8 +8,7 @@
  * rotated refresh token of every answer. Either way a copied refresh token is useless elsewhere.
  */
 import { bytesToBase64, type RefreshTokenRequest, type TokenFinalResponse } from 'dxc/protocol';
-import { makeProof, withNonceRetry } from './dpop.js';
-import { DxcHttpError, dxcError } from './errors.js';
+import { DxcHttpError, dxcError, loadPart } from './errors.js';
 import { postJson } from './http.js';
 import type { UserLogin } from './types.js';
 
@@ -106,6 +105,7 @@ export async function refreshLogin(databaseUrl: string, user: UserLogin): Promis
   let res: TokenFinalResponse;
   try {
     if (user.dpopBound && publicKey) {
+      const { makeProof, withNonceRetry } = await loadPart(() => import('./dpop.js'), 'the proof signer');
       const keys = { privateKey, publicKey };
       res = await withNonceRetry((nonce) =>
         makeProof(keys, { htu: url, refreshToken, nonce }).then((proof) =>

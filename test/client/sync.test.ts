@@ -130,6 +130,21 @@ describe('sync', () => {
     assert.equal((await b.friends.get(id))?.name, 'Local');
   });
 
+  it('retries a failed pull as a pull, so a device without a WebSocket catches up once the server is back', async () => {
+    const [a, b] = await twoDevices({ disableWebSocket: true });
+    await control('server/stop');
+    try {
+      const failed = await b.cloud.sync({ purpose: 'pull' }).then(() => false, () => true);
+      assert.ok(failed, 'the pull fails while the server is down');
+    } finally {
+      await control('server/start');
+    }
+    const id = await a.friends.add({ name: 'Later', age: 8 });
+    await settled(a);
+    // Nothing asks B to sync again: only its scheduled retry can bring this row.
+    await eventually(async () => (await b.friends.get(id))?.name === 'Later', [b]);
+  });
+
   it('pulls instead of listening when the WebSocket is disabled', async () => {
     const [a, b] = await twoDevices({ disableWebSocket: true });
     assert.equal(b.cloud.webSocketStatus.value, 'not-started');
@@ -176,15 +191,25 @@ describe('sync', () => {
     const name = unique('tabs');
     const email = uniqueEmail('tabs');
     const tab1 = await newUserDb(name, email);
-    const tab2 = await newUserDb(name, email);
+    // Tab 2 never syncs by itself (no socket, no eager push): what it shows comes from tab 1.
+    const tab2 = await newUserDb(name, email, { disableWebSocket: true, disableEagerSync: true });
     await tab1.cloud.login();
     await tab2.open();
-    assert.ok(tab2.cloud.currentUser.value.isLoggedIn || (await waitFor(tab2.cloud.currentUser, (u) => !!u.isLoggedIn)));
-    let completes = 0;
-    tab2.cloud.events.syncComplete.subscribe(() => completes++);
-    await tab1.friends.add({ name: 'FromTab1', age: 1 });
+    await waitFor(tab2.cloud.currentUser, (u) => !!u.isLoggedIn);
     await settled(tab1);
-    await eventually(() => completes > 0);
-    assert.equal(await tab2.friends.count(), 1);
+    await settled(tab2);
+    const phases: string[] = [];
+    let completes = 0;
+    const watching = tab2.cloud.syncState.subscribe((state) => phases.push(state.phase));
+    tab2.cloud.events.syncComplete.subscribe(() => completes++);
+    try {
+      await tab1.friends.add({ name: 'FromTab1', age: 1 });
+      await settled(tab1);
+      await eventually(() => completes > 0);
+      assert.ok(phases.includes('pushing'), `tab 2 saw tab 1 push: ${phases.join(', ')}`);
+      assert.equal(tab2.cloud.syncState.value.phase, 'in-sync');
+    } finally {
+      watching.unsubscribe();
+    }
   });
 });
