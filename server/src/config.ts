@@ -91,7 +91,7 @@ export const CONFIG_SETTINGS: readonly ConfigSetting[] = [
   { key: 'weatherIntervalSeconds', flag: '--weather-interval', env: 'DXC_WEATHER_INTERVAL', description: 'seconds between weather refreshes (default 1800)' },
 ];
 
-/** Hard ceiling on OTP lifetime (NIST SP 800-63B: out-of-band secrets expire within 10 minutes). */
+/** Hard ceiling (s) on the OTP lifetime `--otp-ttl` (NIST SP 800-63B: out-of-band secrets expire within 10 minutes). */
 export const MAX_OTP_TTL_SECONDS = 600;
 
 export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -117,7 +117,9 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     ...overrides,
   };
   if (config.otpTtlSeconds > MAX_OTP_TTL_SECONDS || config.otpTtlSeconds <= 0) {
-    throw new Error(`otpTtlSeconds must be between 1 and ${MAX_OTP_TTL_SECONDS}`);
+    throw new Error(
+      `otpTtlSeconds (--otp-ttl, DXC_OTP_TTL) must be 1 to ${MAX_OTP_TTL_SECONDS} seconds, got ${config.otpTtlSeconds}`,
+    );
   }
   return config;
 }
@@ -146,6 +148,15 @@ function parseValue(key: keyof ServerConfig, raw: string): unknown {
   }
 }
 
+/**
+ * `--flag=value` as `[flag, value]`, `--flag` as `[flag, undefined]`. Splits at the first `=` only:
+ * values such as `--db=postgres://…?sslmode=require` hold `=` themselves.
+ */
+export function splitFlag(arg: string): [string, string | undefined] {
+  const at = arg.indexOf('=');
+  return at === -1 ? [arg, undefined] : [arg.slice(0, at), arg.slice(at + 1)];
+}
+
 /** Build a config from CLI arguments and environment (flags win over `DXC_*` variables). */
 export function configFromArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const overrides: Partial<Record<keyof ServerConfig, unknown>> = {};
@@ -156,7 +167,7 @@ export function configFromArgs(args: string[], env: NodeJS.ProcessEnv = process.
   if (env.NODE_ENV === 'production' && overrides.production === undefined) overrides.production = true;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
+    const [flag, inline] = splitFlag(arg);
     const setting = CONFIG_SETTINGS.find((s) => s.flag === flag);
     if (!setting) throw new Error(`Unknown option ${flag}. Run dxc-server --help.`);
     if (setting.key === 'production') {

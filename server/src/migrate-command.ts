@@ -11,7 +11,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaultConfig } from './config.js';
+import { defaultConfig, splitFlag } from './config.js';
 import { isPostgresUrl } from './storage/open.js';
 import { AUTH_MIGRATIONS } from './storage/postgres/auth-store.js';
 import { DATA_MIGRATIONS } from './storage/postgres/data-store.js';
@@ -69,7 +69,7 @@ function parseArgs(args: string[], env: NodeJS.ProcessEnv): { from: string; to: 
   let from = env.DXC_DATA_DIR ?? defaultConfig().dataDir;
   let to = env.DXC_DATABASE_URL;
   for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i]!.split('=', 2) as [string, string | undefined];
+    const [flag, inline] = splitFlag(args[i]!);
     const value = inline ?? args[++i];
     if (value === undefined || value === '') throw new Error(`${flag} needs a value`);
     if (flag === '--from' || flag === '--data') from = value;

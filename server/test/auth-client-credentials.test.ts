@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { createClientCommand } from '../src/auth/create-client-command.js';
-import { backendArgs } from './helpers/backend.js';
+import { sha256Hex } from '../src/auth/random-ids.js';
+import { backendArgs, backendConfig, storedTables } from './helpers/backend.js';
 import {
   createDeviceKey,
   freshDataDir,
@@ -77,6 +78,21 @@ describe('client_credentials', () => {
     const keyFile = path.join(server.dataDir, 'client-a.json');
     await assert.rejects(runCreateClient(['--data', server.dataDir, '--out', keyFile]), /EEXIST/);
     await assert.rejects(runCreateClient(['--bogus', 'x']), /Unknown option/);
+  });
+
+  test('create-client stores only a hash of the secret: its text is nowhere in storage', async () => {
+    const dataDir = freshDataDir();
+    const printed = await runCreateClient(['--data', dataDir, '--name', 'hashed']);
+    const secret = /client_secret:\s+(\S+)/.exec(printed)![1]!;
+    const stored = JSON.stringify(await storedTables({ dataDir, ...(await backendConfig(dataDir)) }));
+    assert.ok(stored.includes(sha256Hex(secret)));
+    assert.ok(!stored.includes(secret));
+    // The raw files too (SQLite's WAL and free pages included), not only what a query returns.
+    for (const file of fs.readdirSync(dataDir)) {
+      const bytes = fs.readFileSync(path.join(dataDir, file));
+      assert.equal(bytes.indexOf(secret), -1, file);
+      assert.equal(bytes.indexOf(Buffer.from(secret, 'base64url')), -1, file);
+    }
   });
 
   test('mints an access token, without a refresh token, for one of the client\'s users', async () => {

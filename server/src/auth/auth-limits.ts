@@ -2,6 +2,7 @@
  * Every number the authentication code enforces, named in one place (docs/authentication.md lists
  * them). Sources: NIST SP 800-63B, research/reliability.md (a) and (c).
  */
+import { MAX_TOKEN_FIELD_LENGTH } from 'dxc/protocol';
 
 /** Decimal digits of a one-time code (NIST requires at least 6). @default 8 */
 export const OTP_DIGITS = 8;
@@ -18,6 +19,12 @@ export const REFRESH_CLOCK_SKEW_MS = 60_000;
 /** RSA modulus sizes (bits) accepted for a device public key: the addon sends 2048. */
 export const MIN_RSA_MODULUS_BITS = 2048;
 export const MAX_RSA_MODULUS_BITS = 4096;
+
+/**
+ * An `Authorization: Bearer <token>` header of `/logout` and the REST API; the token (group 1) is
+ * at most MAX_TOKEN_FIELD_LENGTH (8192) characters, like a token field in a `/token` body.
+ */
+export const BEARER_HEADER_PATTERN = new RegExp(`^Bearer ([^\\s]{1,${MAX_TOKEN_FIELD_LENGTH}})$`);
 
 /** Random bytes in a refresh token (256 bits). */
 export const REFRESH_TOKEN_BYTES = 32;
@@ -79,6 +86,12 @@ export const DPOP_NONCE_TTL_MS = 120_000;
 export const DPOP_MAX_JTI_LENGTH = 64;
 
 /**
+ * Characters of a proof's `nonce`; longer ones are not this server's (it issues about 45) and are
+ * refused before any HMAC work. @default 80
+ */
+export const DPOP_MAX_NONCE_LENGTH = 80;
+
+/**
  * How long (ms) an accepted `jti` is remembered: longer than any proof could still be accepted
  * (a nonce's life plus both `iat` windows). @default 190000
  */
@@ -104,6 +117,12 @@ export const REFRESH_IDLE_TTL_MS = 30 * 24 * 3_600_000;
 
 /** Default time (ms) the server waits for an auth webhook or a JWKS fetch. @default 5000 */
 export const PROVIDER_TIMEOUT_MS = 5_000;
+
+/**
+ * Longest `timeoutMs` (ms) auth-providers.json may set: a login waits this long at worst.
+ * @default 60000
+ */
+export const PROVIDER_MAX_TIMEOUT_MS = 60_000;
 
 /** Bytes of an auth webhook's answer; a longer answer is a refusal. @default 65536 (64 KiB) */
 export const WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024;

@@ -6,7 +6,7 @@
  * Safe while the server runs on the same directory (SQLite WAL allows a second connection).
  */
 import fs from 'node:fs';
-import { defaultConfig } from '../config.js';
+import { defaultConfig, splitFlag } from '../config.js';
 import { openStorage } from '../storage/open.js';
 import { createApiClient } from './api-clients.js';
 
@@ -30,7 +30,7 @@ function parseArgs(args: string[], env: NodeJS.ProcessEnv): ParsedArgs {
     name: 'default',
   };
   for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i]!.split('=', 2) as [string, string | undefined];
+    const [flag, inline] = splitFlag(args[i]!);
     const value = inline ?? args[++i];
     if (value === undefined || value === '') throw new Error(`${flag} needs a value`);
     if (flag === '--data') parsed.dataDir = value;

@@ -21,6 +21,7 @@ import {
   DPOP_IAT_PAST_MS,
   DPOP_JTI_RETENTION_MS,
   DPOP_MAX_JTI_LENGTH,
+  DPOP_MAX_NONCE_LENGTH,
   DPOP_NONCE_TTL_MS,
   DPOP_PROOF_TYPE,
   MIN_RSA_MODULUS_BITS,
@@ -106,7 +107,7 @@ export function createDpopProofs(nonceKey: Buffer, store: AuthStore): DpopProofs
 
   /** True when `value` is a nonce this server (or a node sharing its key) issued, still alive. */
   function nonceIsLive(value: unknown, now: number): boolean {
-    if (typeof value !== 'string' || value.length > 80) return false;
+    if (typeof value !== 'string' || value.length > DPOP_MAX_NONCE_LENGTH) return false;
     const parts = value.split('.');
     if (parts.length !== 3) return false;
     const [time, random, tag] = parts as [string, string, string];

@@ -4,15 +4,25 @@
  * dxc session ends when the JWT does. No header of the token (`jku`, `x5u`, `jwk`) is trusted:
  * the key set comes from the configured URL only.
  */
+import { MAX_EMAIL_LENGTH } from 'dxc/protocol';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { JWKS_CLOCK_TOLERANCE_SECONDS } from './auth-limits.js';
+import { MAX_NAME_LENGTH } from './client-credentials-grant.js';
 import { ProviderRefusal, type TokenProvider } from './providers.js';
 
 export interface JwksProviderConfig {
+  /** URL of the provider's JSON Web Key Set: https, or http in dev mode. No default. */
   readonly jwksUrl: string;
+  /** Required `iss` of the third-party JWT, compared exactly. No default. */
   readonly issuer: string;
+  /** Required `aud` of the third-party JWT (e.g. the app's OAuth client id). No default. */
   readonly audience: string;
+  /** JWS algorithms accepted, from JWKS_ALLOWED_ALGORITHMS (asymmetric only). @default ['RS256', 'ES256'] */
   readonly algorithms: readonly string[];
+  /**
+   * Time (ms) to wait for the key set to download.
+   * @default 5000 (PROVIDER_TIMEOUT_MS), at most 60000 (PROVIDER_MAX_TIMEOUT_MS)
+   */
   readonly timeoutMs: number;
 }
 
@@ -50,8 +60,8 @@ export function createJwksProvider(name: string, config: JwksProviderConfig): To
       return {
         userId: String(payload.sub),
         notAfter: (payload.exp as number) * 1000,
-        email: payload.email_verified === false ? null : text(payload.email, 254),
-        name: text(payload.name, 200),
+        email: payload.email_verified === false ? null : text(payload.email, MAX_EMAIL_LENGTH),
+        name: text(payload.name, MAX_NAME_LENGTH),
       };
     },
   };

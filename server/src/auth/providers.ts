@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerContext } from '../context.js';
-import { PROVIDER_TIMEOUT_MS, WEBHOOK_MIN_SECRET_LENGTH } from './auth-limits.js';
+import { PROVIDER_MAX_TIMEOUT_MS, PROVIDER_TIMEOUT_MS, WEBHOOK_MIN_SECRET_LENGTH } from './auth-limits.js';
 import { createJwksProvider, type JwksProviderConfig } from './jwks-provider.js';
 import { createWebhookProvider, type WebhookProviderConfig } from './webhook-provider.js';
 
@@ -74,8 +74,8 @@ function checkUrl(file: string, where: string, value: unknown, production: boole
 
 function timeoutOf(file: string, name: string, value: unknown): number {
   if (value === undefined) return PROVIDER_TIMEOUT_MS;
-  if (!Number.isSafeInteger(value) || (value as number) <= 0 || (value as number) > 60_000) {
-    fail(file, `providers.${name}.timeoutMs must be 1 to 60000`);
+  if (!Number.isSafeInteger(value) || (value as number) <= 0 || (value as number) > PROVIDER_MAX_TIMEOUT_MS) {
+    fail(file, `providers.${name}.timeoutMs must be 1 to ${PROVIDER_MAX_TIMEOUT_MS}`);
   }
   return value as number;
 }

@@ -21,7 +21,7 @@ import { readBodyText } from '../http/read-body.js';
 import type { AccessTokens } from './access-token.js';
 import { clientCredentialsTokens } from './client-credentials-grant.js';
 import { clientIp } from './client-ip.js';
-import { DPOP_PROOF_TYPE } from './auth-limits.js';
+import { BEARER_HEADER_PATTERN, DPOP_PROOF_TYPE } from './auth-limits.js';
 import { DpopNonceRequired } from './dpop-proof.js';
 import type { GrantContext, RequestOrigin } from './grant-context.js';
 import { sendOtp, verifyOtp } from './otp-grant.js';
@@ -105,7 +105,7 @@ export function tokenRoutes(g: GrantContext, accessTokens: AccessTokens, beforeE
     const authorization = c.req.header('Authorization');
     let sessionId: string | undefined;
     if (authorization !== undefined) {
-      const match = /^Bearer ([^\s]{1,8192})$/.exec(authorization);
+      const match = BEARER_HEADER_PATTERN.exec(authorization);
       if (!match) throw new DxcHttpError('invalid-token', 'Authorization must be "Bearer <access token>"', 401);
       const principal = await accessTokens.verify(match[1]!, context.now());
       if (principal.kind === 'user') sessionId = principal.sessionId;

@@ -10,18 +10,28 @@
  * than 5 minutes.
  */
 import { createHmac } from 'node:crypto';
+import { MAX_EMAIL_LENGTH } from 'dxc/protocol';
 import type { ServerContext } from '../context.js';
 import { WEBHOOK_MAX_RESPONSE_BYTES } from './auth-limits.js';
+import { MAX_NAME_LENGTH } from './client-credentials-grant.js';
 import { ProviderRefusal, type ProviderVerdict, type TokenProvider } from './providers.js';
 
 export interface WebhookProviderConfig {
+  /** Where the server POSTs the token: https, or http in dev mode. */
   readonly url: string;
-  /** HMAC-SHA256 key shared with the webhook. */
+  /** HMAC-SHA256 key shared with the webhook, at least WEBHOOK_MIN_SECRET_LENGTH (32) characters. */
   readonly secret: string;
+  /**
+   * Time (ms) to wait for the webhook's whole answer; no answer by then is a refusal.
+   * @default 5000 (PROVIDER_TIMEOUT_MS), at most 60000 (PROVIDER_MAX_TIMEOUT_MS)
+   */
   readonly timeoutMs: number;
 }
 
-/** Longest session (s) a webhook may grant in one answer: the absolute refresh limit still applies. */
+/**
+ * Longest session (s) a webhook may grant in one answer; a larger `expirationSeconds` is cut to
+ * this, and the absolute refresh limit (`--refresh-ttl`) still applies. @default 315360000 (10 years)
+ */
 const MAX_EXPIRATION_SECONDS = 10 * 365 * 24 * 3600;
 
 /** `sha256=<hex>` of HMAC-SHA256(secret, `${timestamp}.${body}`), the `X-Dxc-Signature` header. */
@@ -106,8 +116,8 @@ export function createWebhookProvider(name: string, config: WebhookProviderConfi
       const verdict: ProviderVerdict = {
         userId: userID,
         notAfter: now + Math.min(expirationSeconds as number, MAX_EXPIRATION_SECONDS) * 1000,
-        email: optionalText(extra.email, 254),
-        name: optionalText(extra.name, 200),
+        email: optionalText(extra.email, MAX_EMAIL_LENGTH),
+        name: optionalText(extra.name, MAX_NAME_LENGTH),
       };
       return verdict;
     },

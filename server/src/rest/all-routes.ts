@@ -15,6 +15,7 @@
  */
 import { decodeTson, encodeTson, normalizeKey, validateTableName, DxcError } from 'dxc/protocol';
 import { Hono, type Context } from 'hono';
+import { BEARER_HEADER_PATTERN } from '../auth/auth-limits.js';
 import type { ServerContext } from '../context.js';
 import { DxcHttpError } from '../errors.js';
 import { readBodyText } from '../http/read-body.js';
@@ -55,7 +56,7 @@ export function allRoutes(context: ServerContext, tokens: ClientTokens): Hono {
 
   async function authorize(c: Context, scope: string): Promise<ClientPrincipal> {
     const header = c.req.header('Authorization');
-    const match = header === undefined ? null : /^Bearer ([^\s]{1,8192})$/.exec(header);
+    const match = header === undefined ? null : BEARER_HEADER_PATTERN.exec(header);
     if (!match) throw new DxcHttpError('unauthorized', 'Send Authorization: Bearer <client token from POST /token>', 401);
     const client = await tokens.verify(match[1]!, context.now());
     if (!client.scopes.has(scope)) throw new DxcHttpError('forbidden', `This token lacks the ${scope} scope`, 403);

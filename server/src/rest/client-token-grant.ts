@@ -17,7 +17,7 @@ import type { ServerContext } from '../context.js';
 import { DxcHttpError } from '../errors.js';
 import { readBodyText } from '../http/read-body.js';
 import type { ClientTokens } from './client-token.js';
-import { CLIENT_TOKEN_SCOPES, GLOBAL_READ, GLOBAL_WRITE } from './rest-limits.js';
+import { CLIENT_TOKEN_SCOPES, GLOBAL_READ, GLOBAL_WRITE, MAX_CLIENT_TOKEN_SCOPES } from './rest-limits.js';
 
 interface ClientTokenRequest {
   client_id: string;
@@ -44,8 +44,8 @@ function clientTokenRequest(text: string): ClientTokenRequest | undefined {
   if (typeof client_secret !== 'string' || client_secret.length === 0 || client_secret.length > 1000) {
     throw new DxcHttpError('invalid-request', 'client_secret must be a non-empty string', 400);
   }
-  if (!Array.isArray(scopes) || scopes.length > 10 || !scopes.every((s) => typeof s === 'string')) {
-    throw new DxcHttpError('invalid-request', 'scopes must be an array of strings', 400);
+  if (!Array.isArray(scopes) || scopes.length > MAX_CLIENT_TOKEN_SCOPES || !scopes.every((s) => typeof s === 'string')) {
+    throw new DxcHttpError('invalid-request', `scopes must be an array of at most ${MAX_CLIENT_TOKEN_SCOPES} strings`, 400);
   }
   if (expires_in !== undefined && (!Number.isSafeInteger(expires_in) || (expires_in as number) <= 0)) {
     throw new DxcHttpError('invalid-request', 'expires_in must be a positive integer (seconds)', 400);

@@ -11,6 +11,9 @@ export const MAX_REST_POST_OBJECTS = 1000;
 /** Rows one `GET /all/:table` answers with; more is a 413 asking for a narrower query. @default 10000 */
 export const MAX_REST_GET_ROWS = 10_000;
 
+/** Entries of `scopes` in a client-token request; the three known scopes fit with room to spare. @default 10 */
+export const MAX_CLIENT_TOKEN_SCOPES = 10;
+
 /** Scope that lets a client token read every realm. */
 export const GLOBAL_READ = 'GLOBAL_READ';
 /** Scope that lets a client token write every realm. */

@@ -10,6 +10,7 @@ import { WebSocket, type RawData } from 'ws';
 import type { Principal, ServerContext } from '../context.js';
 import type { CommittedChange } from './change-bus.js';
 import { openRealmOf, readableRealms } from './realms.js';
+import { REVISION_PATTERN } from './pull.js';
 import { encodeChanges, encodeWithChanges } from './wire-changes.js';
 
 /** Longest delay Node's timers accept (ms); longer expiries are re-armed when the timer fires. */
@@ -22,8 +23,6 @@ interface Cursor {
   readonly text: string;
   readonly realmSetHash: string;
 }
-
-const REVISION_PATTERN = /^\d{1,15}$/;
 
 export class ChangeSession {
   private readonly realms: readonly string[];

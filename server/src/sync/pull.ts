@@ -6,8 +6,12 @@
 import type { SyncRequest } from 'dxc/protocol';
 import type { DataStore, RowsAtRevision, StoredRow } from '../storage/data-store.js';
 
-/** Decimal revisions only; longer strings cannot be revisions of this server (2^53 has 16 digits). */
-const REVISION_PATTERN = /^\d{1,15}$/;
+/**
+ * A revision this server could have issued, as a client echoes it (`lastPull.serverRevision`, a
+ * `ready` message's `rev`): decimal, 1 to 15 digits; longer strings cannot be revisions of this
+ * server (2^53 has 16 digits).
+ */
+export const REVISION_PATTERN = /^\d{1,15}$/;
 
 /**
  * The client's cursor, or undefined when it has none this server can honour: no `lastPull`, a

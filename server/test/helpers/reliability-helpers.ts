@@ -272,7 +272,8 @@ export async function startLossyProxy(targetPort: number): Promise<LossyProxy> {
 // ---------------------------------------------------------------------------------------------
 // dxc-server as a child process
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dxc-server.mjs');
+/** The `dxc-server` command, as `node BIN …` runs it from the repository. */
+export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dxc-server.mjs');
 
 /** A port that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -292,29 +293,47 @@ export interface ChildServer {
   kill(): Promise<void>;
 }
 
-/** `node server/bin/dxc-server.mjs start` on `port` and `dataDir` (dev mode, SQLite). */
-export async function spawnServer(port: number, dataDir = freshDataDir()): Promise<ChildServer> {
+export interface SpawnOptions {
+  /** More `start` arguments, after the defaults (a repeated flag overrides: the last one counts). */
+  readonly args?: readonly string[];
+  /** More environment variables for the child, e.g. `DXC_*` settings. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * `node server/bin/dxc-server.mjs start` on `port` and `dataDir` (dev mode, SQLite). With `port`
+ * undefined no `--port` flag is passed, so the child picks its port from `options.env` or its
+ * default; the returned URL is the one the child prints.
+ */
+export async function spawnServer(
+  port: number | undefined,
+  dataDir = freshDataDir(),
+  options: SpawnOptions = {},
+): Promise<ChildServer> {
   const env: NodeJS.ProcessEnv = { ...process.env, DXC_LOG_LEVEL: 'silent', NODE_ENV: 'development' };
   // The child runs the embedded SQLite backend in dev mode whatever the suite's environment says.
   delete env.DXC_DATABASE_URL;
   delete env.DXC_PRODUCTION;
-  const child = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir], {
+  Object.assign(env, options.env);
+  const portArgs = port === undefined ? [] : ['--port', String(port)];
+  const child = spawn(process.execPath, [BIN, 'start', ...portArgs, '--host', '127.0.0.1', '--data', dataDir, ...(options.args ?? [])], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk;
-      if (output.includes('is running at')) resolve();
+      const running = /is running at (\S+)\n/.exec(output);
+      if (running) resolve(running[1]!);
     });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
     child.once('exit', (code) => reject(new Error(`dxc-server exited with ${code}: ${output}`)));
   });
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url,
+    port: Number(new URL(url).port),
     dataDir,
     process: child,
     async kill() {

@@ -11,13 +11,19 @@ export type SqliteDatabase = Database.Database;
 
 export const SQLITE_FILE_NAME = 'dxc.sqlite';
 
+/**
+ * How long a statement waits for another connection's write lock (ms) before failing with
+ * SQLITE_BUSY, e.g. `create-client` writing while the server runs on the same file. @default 5000
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
 export function openSqlite(dataDir: string): SqliteDatabase {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     store TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (store, version))`);
   return db;
