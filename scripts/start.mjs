@@ -34,7 +34,8 @@ if (builtAt < newest(sources)) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-const port = process.argv.includes('--port') ? process.argv[process.argv.indexOf('--port') + 1] : '8787';
+const portFlag = process.argv.find((arg) => arg.startsWith('--port='))?.slice('--port='.length);
+const port = portFlag ?? (process.argv.includes('--port') ? process.argv[process.argv.indexOf('--port') + 1] : process.env.DXC_PORT ?? '8787');
 console.log(`
   dxc starter → http://localhost:${port}
   Log in with any email address: the one-time code is printed below and kept in the

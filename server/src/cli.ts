@@ -6,6 +6,10 @@ import { CONFIG_SETTINGS, configFromArgs } from './config.js';
 import { createClientCommand } from './auth/create-client-command.js';
 import { migrateCommand } from './migrate-command.js';
 
+// Columns of the options table, as wide as its longest flag and variable name.
+const FLAG_COLUMN = Math.max(...CONFIG_SETTINGS.map((s) => s.flag.length));
+const ENV_COLUMN = Math.max(...CONFIG_SETTINGS.map((s) => s.env.length));
+
 const HELP = `dxc-server: a self-hostable sync server for Dexie Cloud clients and dxc
 
 Usage:
@@ -17,7 +21,7 @@ Usage:
   dxc-server --help                 show this help
 
 Options (each also read from the environment variable shown):
-${CONFIG_SETTINGS.map((s) => `  ${s.flag.padEnd(16)} ${s.env.padEnd(24)} ${s.description}`).join('\n')}
+${CONFIG_SETTINGS.map((s) => `  ${s.flag.padEnd(FLAG_COLUMN)} ${s.env.padEnd(ENV_COLUMN)} ${s.description}`).join('\n')}
 `;
 
 async function main(argv: string[]): Promise<void> {
