@@ -42,7 +42,7 @@ export interface DxcCloud {
   readonly webSocketStatus: ValueSubject<WebSocketStatus>;
   readonly userInteraction: ValueSubject<DXCUserInteraction | undefined>;
   readonly events: { readonly syncComplete: Subject<void> };
-  /** True when a service worker runs this database's background sync (see src/sw/page-bridge.ts). */
+  /** True once a service worker with the dxc sync bundle answered the page's probe, so it runs this database's background sync (src/sw/page-bridge.ts). */
   readonly usingServiceWorker: boolean;
   readonly isServiceWorkerDB: boolean;
   configure(options: DxcOptions): void;

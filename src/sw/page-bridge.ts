@@ -1,6 +1,7 @@
 /**
  * The page half of dxc background sync. With `tryUseServiceWorker: true` and a service worker
- * registered for the page (one that loaded the sync bundle), the client connects a bridge:
+ * registered for the page, the page asks the active worker whether it loaded the sync bundle (the
+ * `dxc-sync-probe` message, which only the bundle answers). Once it answers, the bridge is on:
  * - after each local write transaction it registers the Background Sync tag `dxc:<db>`, so the
  *   worker pushes the write even if every page of the app is closed before the network returns;
  * - with `periodicSync: {minInterval}` it registers Periodic Background Sync (a pull), when the
@@ -8,10 +9,27 @@
  * - where tag registration fails, it posts `{type: 'dxc-sync'}` to the worker instead.
  * The page keeps syncing itself as before; the worker is the guarantee for closed pages, and the
  * shared Web Lock keeps the two from pushing a mutation twice. Browsers without Background Sync
- * (Firefox, Safari) get no bridge: `usingServiceWorker` stays false and sync stays in the page.
+ * (Firefox, Safari) get no bridge, and neither does a worker that does not answer the probe within
+ * WORKER_PROBE_TIMEOUT_MS (another library's worker, or the app's own without `importScripts`):
+ * `usingServiceWorker` stays false and sync stays in the page.
  */
 import { devLog } from './dev-log.js';
-import { SYNC_MESSAGE_TYPE, syncTag, type SyncMessage, type SyncMessageReply, type SyncPurpose } from './sync-tag.js';
+import {
+  SYNC_MESSAGE_TYPE,
+  SYNC_PROBE_TYPE,
+  syncTag,
+  type SyncMessage,
+  type SyncMessageReply,
+  type SyncProbeReply,
+  type SyncPurpose,
+} from './sync-tag.js';
+
+/**
+ * How long the page waits for the worker to answer the probe, in ms; no answer by then means no
+ * dxc worker. The wait includes starting a stopped worker, which loads its scripts from the
+ * browser's cache first. @default 3000
+ */
+export const WORKER_PROBE_TIMEOUT_MS = 3_000;
 
 /** The options the bridge reads (a subset of DxcOptions, which stay serialisable for the worker). */
 export interface BridgeOptions {
@@ -30,9 +48,10 @@ const NO_BRIDGE: WorkerBridge = { usingServiceWorker: false, requestPush: async 
 
 /**
  * Find the page's service worker and set up background (and periodic) sync for database
- * `idbName`. Resolves quickly with a bridge that is inert when no worker can be used. A worker
- * still installing is not waited for (its install may never finish offline): the bridge turns
- * on when it activates, and until then the page's own sync covers every write.
+ * `idbName`. Resolves at once with a bridge that turns on only when the active worker answers the
+ * probe: `db.open()` waits for this, and must not wait on a worker that will never answer. A
+ * worker still installing is not waited for either (its install may never finish offline): it is
+ * probed when it activates. Until then the page's own sync covers every write.
  */
 export async function connectServiceWorker(idbName: string, options: BridgeOptions): Promise<WorkerBridge> {
   const container = globalThis.navigator?.serviceWorker;
@@ -42,11 +61,11 @@ export async function connectServiceWorker(idbName: string, options: BridgeOptio
   const tag = syncTag(idbName);
   let active: ServiceWorkerRegistration | undefined;
   const activate = async (registration: ServiceWorkerRegistration) => {
+    if (!(await hasSyncBundle(registration.active))) return devLog('the active worker did not load the sync bundle');
     await updatePeriodicSync(registration, tag, options.periodicSync);
     active = registration;
   };
-  if (found.active) await activate(found);
-  else void container.ready.then(activate);
+  void (found.active ? activate(found) : container.ready.then(activate));
   return {
     get usingServiceWorker() {
       return active !== undefined;
@@ -63,6 +82,14 @@ export async function connectServiceWorker(idbName: string, options: BridgeOptio
       }
     },
   };
+}
+
+/** Whether `worker` runs the sync bundle: only the bundle's listener answers the probe. */
+async function hasSyncBundle(worker: ServiceWorker | null): Promise<boolean> {
+  if (!worker) return false;
+  const timeout = new Promise<undefined>((resolve) => setTimeout(resolve, WORKER_PROBE_TIMEOUT_MS));
+  const reply = await Promise.race([ask<SyncProbeReply>(worker, { type: SYNC_PROBE_TYPE }), timeout]);
+  return reply?.type === SYNC_PROBE_TYPE && reply.ok === true;
 }
 
 /** Register, or drop, the periodic pull of `tag`, as the options say. Failures only mean "not now". */
@@ -99,14 +126,23 @@ export function postSyncMessage(
   purpose: SyncPurpose,
 ): Promise<SyncMessageReply | undefined> {
   const worker = registration.active;
-  if (!worker) return Promise.resolve(undefined);
-  const { port1, port2 } = new MessageChannel();
   const message: SyncMessage = { type: SYNC_MESSAGE_TYPE, dbName, purpose };
+  return worker ? ask<SyncMessageReply>(worker, message) : Promise.resolve(undefined);
+}
+
+/** Post `message` to `worker` with a port for the answer; resolves with the first answer. */
+function ask<Reply>(worker: ServiceWorker, message: unknown): Promise<Reply | undefined> {
+  const { port1, port2 } = new MessageChannel();
   return new Promise((resolve) => {
-    port1.onmessage = (event: MessageEvent<SyncMessageReply>) => {
+    port1.onmessage = (event: MessageEvent<Reply>) => {
       port1.close();
       resolve(event.data);
     };
-    worker.postMessage(message, [port2]);
+    try {
+      worker.postMessage(message, [port2]);
+    } catch {
+      // A worker replaced meanwhile (state "redundant") refuses messages.
+      resolve(undefined);
+    }
   });
 }

@@ -10,6 +10,13 @@ export const SYNC_TAG_PREFIX = 'dxc:';
 /** `type` of the message a page posts to the worker to ask for a sync (the fallback path). */
 export const SYNC_MESSAGE_TYPE = 'dxc-sync';
 
+/**
+ * `type` of the message a page posts to ask whether the worker runs the sync bundle. Only the
+ * bundle's listener answers it (with `{type: 'dxc-sync-probe', ok: true}` on the message's port),
+ * so a worker that never loaded the bundle stays silent.
+ */
+export const SYNC_PROBE_TYPE = 'dxc-sync-probe';
+
 /** Longest database name a tag or message may carry, in characters. @default 256 */
 export const MAX_DB_NAME_LENGTH = 256;
 
@@ -24,6 +31,16 @@ export interface SyncMessage {
 
 /** The worker's answer on the message's port, when the page passed one. */
 export type SyncMessageReply = { ok: true } | { ok: false; code: string; message: string };
+
+/** The worker's answer to a probe. */
+export interface SyncProbeReply {
+  type: typeof SYNC_PROBE_TYPE;
+  ok: true;
+}
+
+export function isSyncProbe(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === SYNC_PROBE_TYPE;
+}
 
 export function syncTag(dbName: string): string {
   return SYNC_TAG_PREFIX + dbName;

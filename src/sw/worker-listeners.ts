@@ -3,13 +3,22 @@
  * - `sync` with tag `dxc:<db>` (Background Sync, registered by the page after a local write): push;
  * - `periodicsync` with tag `dxc:<db>` (Periodic Background Sync): pull, so the app opens up to date;
  * - `message` `{type: 'dxc-sync', dbName, purpose}`: the fallback a page posts when it cannot
- *   register a tag; the answer goes back on the message's port, if it passed one.
+ *   register a tag; the answer goes back on the message's port, if it passed one;
+ * - `message` `{type: 'dxc-sync-probe'}`: a page asking whether this worker runs the bundle (what
+ *   `db.cloud.usingServiceWorker` reports); answered at once on the message's port.
  * Each listener hands `event.waitUntil` the whole sync, so the browser keeps the worker alive for
  * it and, for `sync`, retries the event when it rejects. Tags of other libraries are ignored.
  */
 import { devLog } from './dev-log.js';
 import { syncDatabase } from './sync-in-worker.js';
-import { dbNameOfTag, parseSyncMessage, type SyncMessageReply } from './sync-tag.js';
+import {
+  dbNameOfTag,
+  isSyncProbe,
+  parseSyncMessage,
+  SYNC_PROBE_TYPE,
+  type SyncMessageReply,
+  type SyncProbeReply,
+} from './sync-tag.js';
 
 /** The part of ServiceWorkerGlobalScope the listeners need. */
 export interface SyncWorkerScope {
@@ -40,6 +49,10 @@ export function installSyncListeners(scope: SyncWorkerScope): void {
   });
 
   scope.addEventListener('message', (event) => {
+    if (isSyncProbe(event.data)) {
+      const answer: SyncProbeReply = { type: SYNC_PROBE_TYPE, ok: true };
+      return void event.ports[0]?.postMessage(answer);
+    }
     const request = parseSyncMessage(event.data);
     if (!request) return;
     const port = event.ports[0];

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeTson, type DexieCloudSchema, type SyncRequest, type SyncResponse } from 'dxc/protocol';
 import type { RunningServer } from 'dxc-server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -13,6 +14,7 @@ import {
   grantPeriodicSync,
   launchChromium,
   openWithWorker,
+  recordBackgroundSync,
   serveApp,
   startDxcServer,
   type AppServer,
@@ -20,6 +22,7 @@ import {
 } from './helpers/sw-harness.js';
 import { eventually, otherDevice } from './helpers/server-view.js';
 import { loginUser, postSync } from '../../server/test/helpers/sync-helpers.js';
+import { WORKER_PROBE_TIMEOUT_MS } from '../../src/sw/page-bridge.js';
 
 let browser: Browser;
 let app: AppServer;
@@ -70,7 +73,8 @@ test('a message written offline reaches the server by background sync after ever
     const worker = await openWithWorker(page, app.origin, blank);
     const email = nextEmail();
     const name = await openChat(page, { tryUseServiceWorker: true }, email);
-    assert.equal(await page.evaluate(() => window.app.usingServiceWorker()), true);
+    // True once the worker answered the page's probe: it runs the sync bundle.
+    assert.equal(await eventually(() => page.evaluate(() => window.app.usingServiceWorker())), true);
 
     await context.setOffline(true);
     await page.evaluate(() => window.app.send('sent while offline'));
@@ -94,7 +98,8 @@ test('periodic sync pulls while no page is open, so the next offline load shows 
     await grantPeriodicSync(browser, page, app.origin);
     const email = nextEmail();
     const name = await openChat(page, { tryUseServiceWorker: true, periodicSync: { minInterval: 12 * 3600_000 } }, email);
-    assert.deepEqual(await page.evaluate(() => window.app.periodicTags()), [`dxc:${name}`]);
+    // Registered once the worker answered the page's probe.
+    assert.deepEqual(await eventually(async () => (await page.evaluate(() => window.app.periodicTags())).length > 0 && page.evaluate(() => window.app.periodicTags())), [`dxc:${name}`]);
     await page.close();
 
     const device = await otherDevice(server, email);
@@ -258,7 +263,7 @@ test('two tabs and the worker syncing at once push each mutation once and conver
     await two.goto(`${app.origin}/`);
     await two.evaluate((opts) => window.app.open(opts as never), { databaseUrl: server.url, tryUseServiceWorker: true });
     await two.evaluate(() => window.app.sync('pull'));
-    assert.equal(await two.evaluate(() => window.app.usingServiceWorker()), true);
+    assert.equal(await eventually(() => two.evaluate(() => window.app.usingServiceWorker())), true);
     assert.equal(await two.evaluate(() => window.app.userId()), await one.evaluate(() => window.app.userId()));
     assert.ok((await two.evaluate(() => window.app.texts())).includes('counter'));
     const twoId = await lockClientId(two);
@@ -430,5 +435,89 @@ test('without a registered worker the page syncs by itself', LIMIT, async () => 
     await page.evaluate(() => window.app.send('no worker here'));
     const device = await otherDevice(server, email);
     assert.deepEqual(await eventually(async () => (await device.texts()).length > 0 && device.texts()), ['no worker here']);
+  });
+});
+
+test('a worker that never loaded the sync bundle leaves usingServiceWorker false and sync in the page', LIMIT, async () => {
+  await withContext(async (context) => {
+    const page = await context.newPage();
+    await page.goto(`${app.origin}/?worker=/no-sync-sw.js`);
+    await page.evaluate(() => window.app.registered);
+    const script = await page.evaluate(async () => (await navigator.serviceWorker.ready).active!.scriptURL);
+    assert.equal(new URL(script).pathname, '/no-sync-sw.js');
+    const email = nextEmail();
+    await openChat(page, { tryUseServiceWorker: true }, email);
+    // The page gives up on the worker's answer after this long; a worker with the bundle answers
+    // in milliseconds (the first test), this one answers, but not as the bundle does.
+    await sleep(WORKER_PROBE_TIMEOUT_MS);
+    assert.equal(await page.evaluate(() => window.app.usingServiceWorker()), false);
+
+    await page.evaluate(() => window.app.send('synced by the page'));
+    assert.deepEqual(await page.evaluate(() => window.app.syncTags()), [], 'no sync tag for a worker that cannot sync');
+    const device = await otherDevice(server, email);
+    assert.deepEqual(await eventually(async () => (await device.texts()).length > 0 && device.texts()), ['synced by the page']);
+  });
+});
+
+test('a worker sync that fails while the server is unreachable rejects the sync event, and a later one pushes the write once', LIMIT, async () => {
+  await withContext(async (context) => {
+    const blank = await context.newPage();
+    const page = await context.newPage();
+    const worker = await openWithWorker(page, app.origin, blank);
+    const backgroundSync = await recordBackgroundSync(blank, app.origin);
+    const email = nextEmail();
+    const name = await openChat(page, { tryUseServiceWorker: true, disableWebSocket: true }, email);
+    const tag = `dxc:${name}`;
+    await eventually(() => page.evaluate(() => window.app.usingServiceWorker()));
+
+    // The server unreachable, the browser online: while a context is offline, Chromium holds back
+    // sync events, CDP's silently included (research/toolchain.md §4, trap A).
+    let reachable = false;
+    let failedWorkerRequests = 0;
+    const pushes: { txid: string; fromWorker: boolean }[] = [];
+    const serverOrigin = new URL(server.url).origin;
+    await context.route((url) => url.origin === serverOrigin, async (route) => {
+      const request = route.request();
+      if (!reachable) {
+        if (request.serviceWorker()) failedWorkerRequests++;
+        return route.abort('internetdisconnected');
+      }
+      if (request.url().endsWith('/sync')) {
+        const body = decodeTson(request.postData() ?? '{}') as SyncRequest;
+        for (const set of body.changes ?? []) {
+          if (set.table !== 'messages') continue;
+          for (const mut of set.muts) pushes.push({ txid: mut.txid!, fromWorker: request.serviceWorker() !== null });
+        }
+      }
+      await route.continue();
+    });
+    await page.evaluate(() => window.app.send('written while the server is down'));
+    await page.close(); // from here on, only the worker can push the write
+
+    // The write registered the tag and, online, the browser fired it at once: the worker's sync
+    // failed and rejected the event, so the browser keeps the tag and schedules another attempt.
+    // (Chromium's own words, as DevTools' Background Services panel shows them.)
+    const failed = await eventually(async () => backgroundSync.find((e) => e.tag === tag && e.eventName === 'sync event failed'));
+    assert.equal(failed.metadata['Failure Reason'], 'waitUntil rejected');
+    assert.ok(Number(failed.metadata['Next Attempt Delay (ms)']) > 0, `a retry is scheduled: ${JSON.stringify(failed)}`);
+    // A page of the origin that is not the app (the worker lets /__ paths through to the server's 404).
+    const outsider = await context.newPage();
+    await outsider.goto(`${app.origin}/__not-the-app`);
+    const tags = await outsider.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.sync!.getTags());
+    assert.deepEqual(tags, [tag], 'the failed tag stays registered for the retry');
+
+    // A retry while the server is still down fails the same way; the write stays in the outbox.
+    const before = failedWorkerRequests;
+    await worker.dispatchSync(tag);
+    await eventually(async () => failedWorkerRequests > before);
+    assert.deepEqual(pushes, []);
+
+    // The server is back: the browser's last attempt pushes the write, once.
+    reachable = true;
+    await worker.dispatchSync(tag, true);
+    const device = await otherDevice(server, email);
+    assert.deepEqual(await eventually(async () => (await device.texts()).length > 0 && device.texts()), ['written while the server is down']);
+    assert.equal(pushes.length, 1, `pushed once: ${JSON.stringify(pushes)}`);
+    assert.equal(pushes[0]!.fromWorker, true);
   });
 });

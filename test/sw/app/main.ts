@@ -22,9 +22,11 @@ const CONFIG_KEY = 'dxc-sw-test-config';
 const version = (import.meta.env.VITE_APP_VERSION as string | undefined) ?? 'dev';
 document.querySelector('#version')!.textContent = version;
 
-const useWorker = !new URLSearchParams(location.search).has('no-sw');
+const params = new URLSearchParams(location.search);
+const useWorker = !params.has('no-sw');
+// `?worker=/no-sync-sw.js` registers a worker that never loads the sync bundle (public/).
 const registered = useWorker
-  ? registerWorker('/sw.js', {
+  ? registerWorker(params.get('worker') ?? '/sw.js', {
       onUpdateReady(accept) {
         const button = document.querySelector<HTMLButtonElement>('#update')!;
         button.hidden = false;

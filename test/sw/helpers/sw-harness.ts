@@ -163,3 +163,33 @@ export async function grantPeriodicSync(browser: Browser, page: Page, origin: st
   });
   // Not detached: Chromium drops a session's permission overrides when the session ends.
 }
+
+/** One entry of Chromium's Background Services log (DevTools > Application > Background sync). */
+export interface BackgroundSyncEntry {
+  /** What happened: "Registered sync", "Dispatched sync event", "sync event failed", … */
+  eventName: string;
+  tag: string;
+  /** E.g. `{"Failure Reason": "waitUntil rejected", "Next Attempt Delay (ms)": "300000"}`. */
+  metadata: Record<string, string>;
+}
+
+/**
+ * Record what Chromium's Background Sync manager does for `origin`, from a DevTools session on
+ * `host`; the returned array fills as it happens. This is where a failed `sync` event shows:
+ * `ServiceWorker.dispatchSyncEvent` answers before the event runs and never reports its outcome
+ * (Chromium's ServiceWorkerHandler::DispatchSyncEvent posts the dispatch and returns OK), and the
+ * log records outcomes only of the events the browser fires itself for a registered tag.
+ */
+export async function recordBackgroundSync(host: Page, origin: string): Promise<BackgroundSyncEntry[]> {
+  const entries: BackgroundSyncEntry[] = [];
+  const cdp = await host.context().newCDPSession(host);
+  cdp.on('BackgroundService.backgroundServiceEventReceived', ({ backgroundServiceEvent: event }) => {
+    if (new URL(event.origin).origin !== origin) return;
+    const metadata = Object.fromEntries(event.eventMetadata.map(({ key, value }) => [key, value]));
+    entries.push({ eventName: event.eventName, tag: event.instanceId, metadata });
+  });
+  await cdp.send('BackgroundService.startObserving', { service: 'backgroundSync' });
+  // Without recording, the log only replays what was stored before: nothing, in a fresh context.
+  await cdp.send('BackgroundService.setRecording', { shouldRecord: true, service: 'backgroundSync' });
+  return entries;
+}
