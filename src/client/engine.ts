@@ -4,7 +4,7 @@
  * instance; dxc-addon.ts creates it and wires the modules to it.
  */
 import type { Dexie } from 'dexie';
-import { UNAUTHORIZED_USER_ID, type DexieCloudSchema } from 'dxc/protocol';
+import { UNAUTHORIZED_USER_ID, type DexieCloudSchema, type PullPage } from 'dxc/protocol';
 import { dxcError, isDxcError } from './errors.js';
 import { refreshLockName, withLock } from './locks.js';
 import { Subject, ValueSubject } from './observable.js';
@@ -38,6 +38,12 @@ export class Engine {
   closed = false;
   /** Whether the server accepts dxc proofs, once it has said so (auth.ts). */
   proofSupport: boolean | undefined;
+  /** Set once a sync answer brought the server's schema (its id prefixes) in this session. */
+  schemaConfirmed = false;
+  /** A paged pull under way (sync.ts): where it goes on, for whom, and how many rows it brought. */
+  pullPage: { userId: string; page: PullPage; pulled: number } | undefined;
+  /** Percent of a paged pull done, while one runs (`syncState.progress`). */
+  progress: number | undefined;
   private authenticating: Promise<unknown> | undefined;
   /** The session end (ms) `authenticationExpiringSoon` was already called for. */
   private warnedExpiry: number | undefined;
@@ -67,7 +73,7 @@ export class Engine {
   }
 
   canMintIds(): boolean {
-    return !this.databaseUrl || !!this.persistedSyncState.value?.initiallySynced;
+    return !this.databaseUrl || this.schemaConfirmed || !!this.persistedSyncState.value?.initiallySynced;
   }
 
   syncedTables(): string[] {

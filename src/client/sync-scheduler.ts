@@ -8,7 +8,7 @@
 import type { Engine } from './engine.js';
 import { dxcError, isDxcError } from './errors.js';
 import { syncLockName, withLock } from './locks.js';
-import { syncOnce } from './sync.js';
+import { syncOnce, type SyncOutcome } from './sync.js';
 
 /** Delays before retrying a failed sync, in ms; the last one repeats. @default [1000, 5000, 15000, 60000, 300000] */
 export const SYNC_RETRY_DELAYS_MS: readonly number[] = [1000, 5000, 15000, 60000, 300000];
@@ -54,19 +54,23 @@ export function createSyncScheduler(
     retryTimer = setTimeout(() => void request(purpose).catch(() => {}), delay);
   };
 
-  async function attempt(purpose: 'push' | 'pull'): Promise<void> {
+  async function attempt(purpose: 'push' | 'pull'): Promise<SyncOutcome> {
     try {
       const outcome = await exclusive(async () => {
         let result = await syncOnce(engine, purpose);
-        for (let i = 1; result === 'again' && i < MAX_ROUND_TRIPS_PER_RUN; i++) result = await syncOnce(engine, 'push');
+        for (let i = 1; (result === 'again' || result === 'more') && i < MAX_ROUND_TRIPS_PER_RUN; i++) {
+          result = await syncOnce(engine, result === 'more' ? 'pull' : 'push');
+        }
         return result;
       });
-      // Still more in the outbox: go on after settling this attempt's callers (a request of our own,
-      // so that every pass of the loop has its deferred).
-      if (outcome === 'again') engine.triggerSync('push');
+      // Still more in the outbox or pages to pull: go on after settling this attempt's callers (a
+      // request of our own, so that every pass of the loop has its deferred).
+      if (outcome === 'again' || outcome === 'more') engine.triggerSync(outcome === 'more' ? 'pull' : 'push');
       failures = 0;
-      engine.setPhase('in-sync');
-      if (outcome !== 'skipped') hooks.onComplete();
+      // A paged pull that yielded the lock is still pulling: not in sync, nothing complete yet.
+      engine.setPhase(outcome === 'more' ? 'pulling' : 'in-sync');
+      if (outcome !== 'skipped' && outcome !== 'more') hooks.onComplete();
+      return outcome;
     } catch (error) {
       if (isDxcError(error, 'needs-auth')) {
         engine.needsAuth = true;
@@ -91,7 +95,11 @@ export function createSyncScheduler(
       const settle = next!;
       pending = next = undefined;
       clearTimeout(retryTimer);
-      await attempt(purpose).then(settle.resolve, settle.reject);
+      // Callers of an attempt that left pages to pull settle with the attempt that goes on with them.
+      await attempt(purpose).then((outcome) => {
+        if (outcome === 'more' && next) next.promise.then(settle.resolve, settle.reject);
+        else settle.resolve();
+      }, settle.reject);
     }
     running = false;
     // Stopped with callers still waiting: nothing will sync for them, so do not leave them hanging.

@@ -1,6 +1,7 @@
 /**
  * `db.cloud.syncState`: the sync phase (set by the scheduler here, or by another tab through the
- * tab channel) combined with the WebSocket status and `navigator.onLine`, emitted only on change.
+ * tab channel) combined with the WebSocket status and `navigator.onLine`, and the progress of a
+ * paged pull while it runs, emitted only on change.
  */
 import type { Engine } from './engine.js';
 import type { SyncState, SyncStatePhase, SyncStatus } from './types.js';
@@ -20,9 +21,12 @@ export function trackSyncState(engine: Engine): SyncStateTracker {
     let status: SyncStatus = busy && (ws === 'not-started' || ws === 'disconnected') ? 'connecting' : ws;
     if (phase === 'error') status = 'error';
     if (phase === 'offline' || globalThis.navigator?.onLine === false) status = 'offline';
-    const next: SyncState = error ? { phase, status, error } : { phase, status };
+    const progress = busy ? engine.progress : undefined;
+    const next: SyncState = { phase, status, ...(error ? { error } : {}), ...(progress !== undefined ? { progress } : {}) };
     const prev = engine.syncState.value;
-    if (prev.phase !== next.phase || prev.status !== next.status || prev.error !== next.error) engine.syncState.next(next);
+    if (prev.phase !== next.phase || prev.status !== next.status || prev.error !== next.error || prev.progress !== next.progress) {
+      engine.syncState.next(next);
+    }
   };
   const subscription = engine.webSocketStatus.subscribe(refresh);
   return {

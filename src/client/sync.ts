@@ -18,8 +18,18 @@ import { markUntracked, type OutboxEntry } from './outbox-middleware.js';
 import { applyUnsyncedTables, outboxTable } from './schema.js';
 import type { PersistedSyncState } from './types.js';
 
-/** `done`: nothing more to do; `again`: entries are left in the outbox (written meanwhile, or past this push's limits). */
-export type SyncOutcome = 'done' | 'again' | 'skipped';
+/**
+ * `done`: nothing more to do; `again`: entries are left in the outbox (written meanwhile, or past
+ * this push's limits); `more`: the server has more pages of this pull.
+ */
+export type SyncOutcome = 'done' | 'again' | 'more' | 'skipped';
+
+/**
+ * Rows the client asks for per page of a pull (dxc-server's `dxcPageRows`; the server also caps a
+ * page at MAX_PULL_PAGE_BYTES), so a first sync of a large account streams with progress in
+ * bounded memory. Dexie Cloud ignores it and answers in one. @default 5000
+ */
+export const PULL_PAGE_ROWS = 5000;
 
 /** The protocol version dxc speaks: 2 means "no BlobRefs" (large values stay inline). */
 const PROTOCOL_VERSION = 2;
@@ -52,7 +62,11 @@ export async function syncOnce(engine: Engine, purpose: 'push' | 'pull'): Promis
   const state = await engine.loadSyncState();
   const sameUser = state?.userId === (loggedIn ? userId : UNAUTHORIZED_USER_ID);
   const outbox = loggedIn ? await pushBatch(await readOutbox(db, tables)) : {};
-  if (purpose === 'push' && !Object.keys(outbox).length && state?.initiallySynced && sameUser) return 'skipped';
+  const pushing = Object.keys(outbox).length > 0;
+  if (purpose === 'push' && !pushing && state?.initiallySynced && sameUser) return 'skipped';
+  // A paged pull goes on where it was, for the same user; a page lost with the tab starts it over.
+  const owner = loggedIn ? userId : UNAUTHORIZED_USER_ID;
+  const paging = engine.pullPage?.userId === owner && sameUser ? engine.pullPage : undefined;
   const latest: Record<string, number> = {};
   for (const [table, entries] of Object.entries(outbox)) latest[table] = entries[entries.length - 1]!.rev!;
 
@@ -72,12 +86,23 @@ export async function syncOnce(engine: Engine, purpose: 'push' | 'pull'): Promis
     })),
     y: [],
     dxcv: DXC_VERSION,
+    dxcPageRows: PULL_PAGE_ROWS,
+    ...(paging ? { dxcPage: paging.page } : {}),
   };
-  engine.setPhase('pushing');
+  engine.setPhase(paging && !pushing ? 'pulling' : 'pushing');
   const res = await post(engine, request, loggedIn);
   engine.setPhase('pulling');
   validateResponse(res);
-  const again = await applyResponse(engine, res, request, latest, state, loggedIn ? userId : UNAUTHORIZED_USER_ID);
+  const again = await applyResponse(engine, res, request, latest, state, owner);
+  const next = res.dxcPage;
+  if (next && typeof next === 'object') {
+    const pulled = (paging?.pulled ?? 0) + res.changes.reduce((n, set) => n + set.muts.reduce((m, mut) => m + mut.keys.length, 0), 0);
+    engine.pullPage = { userId: owner, page: next, pulled };
+    engine.progress = Math.floor((100 * pulled) / (pulled + Math.max(0, Number(res.dxcRemaining) || 0)));
+    engine.setPhase('pulling');
+    return 'more';
+  }
+  engine.pullPage = engine.progress = undefined;
   return again ? 'again' : 'done';
 }
 
@@ -123,6 +148,7 @@ async function applyResponse(
     }
     applyUnsyncedTables(engine.schema, engine.options?.unsyncedTables);
     await tx.table('$syncState').put(engine.schema, 'schema');
+    engine.schemaConfirmed = true;
 
     const pending: Record<string, OutboxEntry[]> = {};
     for (const table of tables) {
@@ -143,15 +169,17 @@ async function applyResponse(
     await tx.table('$baseRevs').bulkPut(
       tables.map((tableName) => ({ tableName, clientRev: (latest[tableName] ?? 0) + 1, serverRev: res.serverRevision })),
     );
+    // Until a paged pull's last page, the client's place stays where it was (protocol.md#paged-pulls).
+    const kept = previous?.userId === userId ? previous : undefined;
+    const place = res.dxcPage
+      ? { serverRevision: kept?.serverRevision, realms: kept?.realms ?? [], inviteRealms: kept?.inviteRealms ?? [], initiallySynced: !!kept?.initiallySynced }
+      : { serverRevision: res.serverRevision, realms: res.realms, inviteRealms: res.inviteRealms ?? [], initiallySynced: true };
     state = {
-      serverRevision: res.serverRevision,
+      ...place,
       latestRevisions: { ...previous?.latestRevisions, ...latest },
-      realms: res.realms,
-      inviteRealms: res.inviteRealms ?? [],
       clientIdentity: request.clientIdentity!,
       remoteDbId: res.dbId,
       syncedTables: tables,
-      initiallySynced: true,
       timestamp: new Date(),
       userId,
     };

@@ -28,6 +28,18 @@ export const TABLE_NAME_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]{0,62}$/;
 /** Keys that would pollute prototypes if a naive merge ever wrote them. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** Rows a client may ask for in one page of a paged pull (`dxcPageRows`). @default 50000 */
+export const MAX_PULL_PAGE_ROWS = 50_000;
+
+/**
+ * Bytes of row values (TSON text) in one page of a paged pull; a page holds at least one row
+ * however large. Matches the client's push parts, so pages and pushes cost alike. @default 4194304 (4 MiB)
+ */
+export const MAX_PULL_PAGE_BYTES = 4 * 1024 * 1024;
+
+/** Realms a `dxcPage` may name (known and fresh together). @default 10000 */
+export const MAX_PAGE_REALMS = 10_000;
+
 /** Bytes of one WebSocket message from a client; larger frames close the socket with 1009. */
 export const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
 

@@ -101,6 +101,30 @@ export interface SyncRequest {
   y?: unknown[];
   /** Client version string. */
   dxcv?: string;
+  /**
+   * dxc extension: pull in pages of at most this many rows (1 to MAX_PULL_PAGE_ROWS). Without it
+   * the answer holds every change, as the official addon expects.
+   */
+  dxcPageRows?: number;
+  /** dxc extension: the `dxcPage` of the previous answer, to go on with a paged pull. */
+  dxcPage?: PullPage;
+}
+
+/**
+ * dxc extension: where a paged pull goes on. The server makes it and the client sends it back
+ * unchanged; the server checks it (and the realms the user may read) again on every request.
+ */
+export interface PullPage {
+  /** The revision the whole pull brings the client to: the server's revision when it began. */
+  head: number;
+  /** The client's cursor for the `known` realms (null: it had none). */
+  cursor: number | null;
+  /** Realms the client held at `cursor`: their changes after it. */
+  known: string[];
+  /** Realms new to the client: their live rows. */
+  fresh: string[];
+  /** The last row sent so far, as `[revision, table, key]`: rows go in this order. */
+  after: [number, string, string];
 }
 
 export interface SyncRejection {
@@ -118,6 +142,13 @@ export interface SyncResponse {
   /** Server changes since `lastPull`, as `upsert` and `delete` only (keys are strings). */
   changes: DBOperationsSet<string>;
   rejections: SyncRejection[];
+  /**
+   * dxc extension, on a paged pull with more to come: send it back as `SyncRequest.dxcPage`. Until
+   * the last page, `serverRevision` and `realms` are still the client's old ones.
+   */
+  dxcPage?: PullPage;
+  /** dxc extension, on a paged pull: rows left after this page (0 on the last one). */
+  dxcRemaining?: number;
 }
 
 // ---------------------------------------------------------------------------------------------

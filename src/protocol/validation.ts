@@ -7,8 +7,10 @@ import { DxcError } from './errors.js';
 import {
   MAX_EMAIL_LENGTH,
   MAX_OTP_LENGTH,
+  MAX_PAGE_REALMS,
   MAX_PRIMARY_KEY_LENGTH,
   MAX_PROVIDER_NAME_LENGTH,
+  MAX_PULL_PAGE_ROWS,
   MAX_ROW_BYTES,
   MAX_TOKEN_FIELD_LENGTH,
   TABLE_NAME_PATTERN,
@@ -169,10 +171,39 @@ export function validateSyncRequest(body: unknown): SyncRequest {
   for (const field of ['dbID', 'clientIdentity', 'dxcv'] as const) {
     if (body[field] !== undefined && typeof body[field] !== 'string') fail(`${field} must be a string`);
   }
+  if (body.dxcPageRows !== undefined) {
+    const rows = body.dxcPageRows;
+    if (!Number.isSafeInteger(rows) || (rows as number) < 1 || (rows as number) > MAX_PULL_PAGE_ROWS) {
+      fail(`dxcPageRows must be an integer from 1 to ${MAX_PULL_PAGE_ROWS}`);
+    }
+  }
+  if (body.dxcPage !== undefined) validatePullPage(body.dxcPage);
   return {
     ...body,
     baseRevs: (body.baseRevs as SyncRequest['baseRevs'] | undefined) ?? [],
   } as SyncRequest;
+}
+
+const isRevision = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+function validatePullPage(page: unknown): void {
+  if (!isRecord(page)) fail('dxcPage must be an object');
+  if (!isRevision(page.head)) fail('dxcPage.head must be a revision');
+  if (page.cursor !== null && !(isRevision(page.cursor) && page.cursor <= page.head)) fail('dxcPage.cursor must be null or a revision up to head');
+  stringArray(page.known, 'dxcPage.known');
+  stringArray(page.fresh, 'dxcPage.fresh');
+  if ((page.known as string[]).length + (page.fresh as string[]).length > MAX_PAGE_REALMS) {
+    throw new DxcError('payload-too-large', `dxcPage names more than ${MAX_PAGE_REALMS} realms`);
+  }
+  const after = page.after;
+  if (!Array.isArray(after) || after.length !== 3 || !isRevision(after[0]) || (after[0] as number) > (page.head as number)) {
+    fail('dxcPage.after must be [revision, table, key]');
+  }
+  validateTableName(after[1]);
+  const key = after[2];
+  if (typeof key !== 'string' || key.length > MAX_PRIMARY_KEY_LENGTH || LONE_SURROGATE.test(key) || key.includes('\u0000')) {
+    fail('dxcPage.after[2] must be a key');
+  }
 }
 
 function boundedString(value: unknown, field: string, max: number): string {

@@ -76,8 +76,10 @@ async function syncOpenDatabase(db: Dexie, purpose: SyncPurpose): Promise<Worker
   engine.onPhase = (phase) => channel.postPhase(phase);
   try {
     let outcome: SyncOutcome = await syncOnce(engine, purpose);
-    for (let round = 1; outcome === 'again' && round < MAX_ROUND_TRIPS_PER_RUN; round++) {
-      outcome = await syncOnce(engine, 'push');
+    // Pages go on to the last (the pull's head is fixed, so they end): a worker's engine forgets
+    // its place with the event, and a pull cut short would start over at every event.
+    for (let round = 1; outcome === 'more' || (outcome === 'again' && round < MAX_ROUND_TRIPS_PER_RUN); round++) {
+      outcome = await syncOnce(engine, outcome === 'more' ? 'pull' : 'push');
     }
     channel.postPhase('in-sync');
     if (outcome === 'skipped') return 'skipped';

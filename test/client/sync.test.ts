@@ -7,6 +7,7 @@ import {
   type Friend,
   newDb,
   newUserDb,
+  recordRequests,
   settled,
   unique,
   uniqueEmail,
@@ -143,6 +144,35 @@ describe('sync', () => {
     await settled(a);
     // Nothing asks B to sync again: only its scheduled retry can bring this row.
     await eventually(async () => (await b.friends.get(id))?.name === 'Later', [b]);
+  });
+
+  it('streams a large first sync in pages with rising progress, and the new device ends with every row', async () => {
+    const email = uniqueEmail('pages');
+    const a = await newUserDb(unique('pagesA'), email, { disableWebSocket: true });
+    await a.cloud.login();
+    await a.friends.bulkAdd(Array.from({ length: 12_000 }, (_, i) => ({ name: `Row ${i}`, age: i })));
+    await settled(a);
+
+    const b = await newUserDb(unique('pagesB'), email, { disableWebSocket: true });
+    await b.open();
+    const progress: number[] = [];
+    const watching = b.cloud.syncState.subscribe((state) => {
+      if (state.progress !== undefined && progress.at(-1) !== state.progress) progress.push(state.progress);
+    });
+    const recorded = recordRequests();
+    try {
+      await b.cloud.login();
+      await b.cloud.sync({ purpose: 'pull' });
+    } finally {
+      recorded.stop();
+      watching.unsubscribe();
+    }
+    assert.equal(await b.friends.count(), 12_000);
+    // 12,000 rows in pages of PULL_PAGE_ROWS (5,000): progress after the first two, none once done.
+    assert.deepEqual(progress, [41, 83]);
+    assert.equal(b.cloud.syncState.value.progress, undefined);
+    assert.ok(recorded.requests.filter((r) => r.path.endsWith('/sync')).length >= 3);
+    assert.ok(b.cloud.persistedSyncState.value?.initiallySynced);
   });
 
   it('pulls instead of listening when the WebSocket is disabled', async () => {

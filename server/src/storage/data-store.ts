@@ -78,6 +78,23 @@ export interface RowsAtRevision {
   readonly rows: readonly StoredRow[];
 }
 
+/**
+ * One page of a paged pull: rows with `revision <= head` that are either in `known` realms and
+ * changed after `cursor` (tombstones included) or in `fresh` realms and live, in (revision, table,
+ * key) order, strictly after `after`.
+ */
+export interface PageQuery {
+  readonly head: number;
+  /** The client's cursor for `known` (ignored when `known` is empty). */
+  readonly cursor: number;
+  readonly known: readonly string[];
+  readonly fresh: readonly string[];
+  /** The last row already sent as `[revision, table, key]`, or undefined for the first page. */
+  readonly after: readonly [number, string, string] | undefined;
+  /** Rows at most. */
+  readonly limit: number;
+}
+
 export interface DataStore {
   /** The database's stable id, made on first start and sent to clients as `dbId`. */
   dbId(): Promise<string>;
@@ -94,4 +111,8 @@ export interface DataStore {
   snapshot(realms: readonly string[]): Promise<RowsAtRevision>;
   /** The current state of the given keys (tombstones included; missing keys are left out). */
   readRows(keys: readonly RowKey[]): Promise<StoredRow[]>;
+  /** One page of a paged pull (see PageQuery), in its order. */
+  pageRows(query: PageQuery): Promise<StoredRow[]>;
+  /** How many rows `query` matches after `after` (the limit aside): the rows a paged pull has left. */
+  countPageRows(query: PageQuery): Promise<number>;
 }

@@ -6,7 +6,7 @@
 import type { SyncRequest } from 'dxc/protocol';
 import type { Principal, ServerContext } from '../context.js';
 import type { DataStore, PushState, RowKey, RowWrite } from '../storage/data-store.js';
-import { clientCursor, readPull } from './pull.js';
+import { clientCursor, readPull, readPullPage } from './pull.js';
 import { preparePush, type SyncPushPlan } from './push-plan.js';
 import { openRealmOf, readableRealms, writeScope } from './realms.js';
 import { encodeChanges, encodeWithChanges, type WireRow } from './wire-changes.js';
@@ -18,8 +18,11 @@ export async function runSync(context: ServerContext, principal: Principal, requ
   const pushed = request.changes.some((set) => set.muts.length > 0) ? await push(context, principal, request) : undefined;
 
   const [dbId, current] = await Promise.all([store.dbId(), store.currentRevision()]);
-  const cursor = clientCursor(request, dbId, current);
-  const pulled = await readPull(store, cursor, request.lastPull?.realms ?? [], readable);
+  const paged =
+    request.dxcPageRows === undefined
+      ? undefined
+      : await readPullPage(store, request, dbId, current, readable, request.dxcPageRows);
+  const pulled = paged ?? (await readPull(store, clientCursor(request, dbId, current), request.lastPull?.realms ?? [], readable));
 
   // Rows the pull already holds are newer than (or equal to) the rollback state, so they win.
   const rollback: WireRow[] = (pushed?.rollback ?? []).map(
@@ -30,10 +33,11 @@ export async function runSync(context: ServerContext, principal: Principal, requ
     {
       serverRevision: String(pulled.revision),
       dbId,
-      realms: readable,
+      realms: paged?.realms ?? readable,
       inviteRealms: [],
       schema: request.schema,
       rejections: pushed?.rejections ?? [],
+      ...(paged ? { dxcRemaining: paged.remaining, ...(paged.next ? { dxcPage: paged.next } : {}) } : {}),
     },
     changes,
   );

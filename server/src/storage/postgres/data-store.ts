@@ -16,6 +16,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type {
   DataStore,
+  PageQuery,
   PushPlan,
   PushOutcome,
   PushRequest,
@@ -289,9 +290,31 @@ export async function createPgDataStore(pool: PgPool, options: PgDataStoreOption
     return { revision, rows: sorted };
   }
 
+  // "C" collation: byte order, the same for the row comparison and the ORDER BY, on any database locale.
+  const PAGE_WHERE = `revision <= $1
+      AND ((realm_id = ANY($2::text[]) AND revision > $3) OR (realm_id = ANY($4::text[]) AND value IS NOT NULL))
+      AND (revision, tbl COLLATE "C", key COLLATE "C") > ($5::bigint, $6::text COLLATE "C", $7::text COLLATE "C")`;
+  const pageValues = ({ head, cursor, known, fresh, after }: PageQuery): unknown[] => {
+    const [revision, tbl, key] = after ?? [-1, '', ''];
+    return [head, [...known], cursor, [...fresh], revision, tbl, key];
+  };
+
   return {
     async dbId() {
       return dbId;
+    },
+    async pageRows(page) {
+      const { rows } = await query<RowRecord>(
+        pool,
+        `SELECT ${ROW_COLUMNS} FROM data_rows WHERE ${PAGE_WHERE}
+         ORDER BY revision, tbl COLLATE "C", key COLLATE "C" LIMIT $8`,
+        [...pageValues(page), page.limit],
+      );
+      return rows.map(toRow);
+    },
+    async countPageRows(page) {
+      const { rows } = await query<{ n: number }>(pool, `SELECT count(*)::int AS n FROM data_rows WHERE ${PAGE_WHERE}`, pageValues(page));
+      return rows[0]!.n;
     },
     async currentRevision() {
       return currentRevision(pool);

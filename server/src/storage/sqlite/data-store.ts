@@ -17,6 +17,7 @@ import type {
   PushOutcome,
   PushRequest,
   PushState,
+  PageQuery,
   RowKey,
   RowsAtRevision,
   StoredRow,
@@ -105,6 +106,19 @@ export function createSqliteDataStore(db: SqliteDatabase, now: () => number = Da
     'SELECT * FROM data_rows WHERE realm_id = ? AND value IS NOT NULL ORDER BY tbl, key',
   );
 
+  // Row values compare as (revision, tbl, key) in SQLite's BINARY order, the ORDER BY's too; json_each
+  // takes the realm lists as one parameter each.
+  const PAGE_WHERE = `revision <= @head
+      AND ((realm_id IN (SELECT value FROM json_each(@known)) AND revision > @cursor)
+        OR (realm_id IN (SELECT value FROM json_each(@fresh)) AND value IS NOT NULL))
+      AND (revision, tbl, key) > (@revision, @tbl, @key)`;
+  const selectPage = db.prepare(`SELECT * FROM data_rows WHERE ${PAGE_WHERE} ORDER BY revision, tbl, key LIMIT @limit`);
+  const countPage = db.prepare(`SELECT count(*) AS n FROM data_rows WHERE ${PAGE_WHERE}`);
+  const pageParameters = ({ head, cursor, known, fresh, after, limit }: PageQuery) => {
+    const [revision, tbl, key] = after ?? [-1, '', ''];
+    return { head, cursor, known: JSON.stringify(known), fresh: JSON.stringify(fresh), revision, tbl, key, limit };
+  };
+
   const state = () => selectState.get() as { dbId: string; revision: number };
 
   /** Rows of several realms, merged into the documented order (table, revision, key). */
@@ -187,6 +201,13 @@ export function createSqliteDataStore(db: SqliteDatabase, now: () => number = Da
     },
     async snapshot(realms) {
       return readRealms(realms, (realm) => selectLive.all(realm) as RowRecord[]);
+    },
+    async pageRows(query) {
+      return (selectPage.all(pageParameters(query)) as RowRecord[]).map(toRow);
+    },
+    async countPageRows(query) {
+      const { limit: _, ...parameters } = pageParameters(query);
+      return (countPage.get(parameters) as { n: number }).n;
     },
     async readRows(keys: readonly RowKey[]) {
       return keys.flatMap(({ table, key }) => {
