@@ -125,6 +125,57 @@ describe('custom authentication and tokens', () => {
     }
   });
 
+  it('refreshes the access token in its last five minutes (TOKEN_REFRESH_MARGIN_MS), not before', async () => {
+    const db = await newUserDb(unique('margin'), uniqueEmail('margin'));
+    await db.cloud.login();
+    await settled(db);
+    const before = db.cloud.currentUser.value.accessToken;
+    const left = db.cloud.currentUser.value.accessTokenExpiration!.getTime() - Date.now();
+    const restoreEarly = await advanceClocks(left - 10 * 60_000);
+    try {
+      const early = countRequests();
+      try {
+        await db.friends.add({ name: 'Ten minutes left', age: 1 });
+        await settled(db);
+      } finally {
+        early.restore();
+      }
+      assert.equal(early.counts['/token'] ?? 0, 0, 'ten minutes before expiry the token is used as it is');
+      const restoreLate = await advanceClocks(6 * 60_000);
+      try {
+        const late = countRequests();
+        try {
+          await db.friends.add({ name: 'Four minutes left', age: 2 });
+          await settled(db);
+        } finally {
+          late.restore();
+        }
+        assert.equal(late.counts['/token'], 1, 'four minutes before expiry it is refreshed first');
+        assert.notEqual(db.cloud.currentUser.value.accessToken, before);
+      } finally {
+        await restoreLate();
+      }
+    } finally {
+      await restoreEarly();
+    }
+  });
+
+  it('logs the user that requireAuth names in while the database opens, and switches when another one is current', async () => {
+    const name = unique('hints');
+    const byHint: NonNullable<Parameters<typeof newDb>[1]['fetchTokens']> = async ({ public_key, hints }) =>
+      control('custom-auth/token', 'POST', { public_key, email: hints?.email });
+    const first = uniqueEmail('hint-a');
+    const second = uniqueEmail('hint-b');
+    const db = await newDb(name, { fetchTokens: byHint, requireAuth: { email: first } });
+    await db.open();
+    assert.equal(db.cloud.currentUser.value.email, first);
+    db.close();
+    const again = await newDb(name, { fetchTokens: byHint, requireAuth: { email: second } });
+    await again.open();
+    assert.equal(again.cloud.currentUser.value.email, second);
+    assert.notEqual(again.cloud.currentUserId, db.cloud.currentUserId);
+  });
+
   it('refreshes once for all tabs of a database', async () => {
     const email = uniqueEmail('tabs-refresh');
     const name = unique('tabs-refresh');
