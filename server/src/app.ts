@@ -1,6 +1,7 @@
 /**
- * Assembles dxc-server: CORS, the protocol routes (`/token`, `/auth-providers`, `/sync`, `/blob`,
- * WebSocket `/changes`), the dev mailbox, health and static files, over one storage and one mailer.
+ * Assembles dxc-server: security headers, CORS, the protocol routes (`/token`, `/auth-providers`,
+ * `/sync`, `/blob`, WebSocket `/changes`), the dev mailbox, health and static files, over one
+ * storage and one mailer.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -15,6 +16,8 @@ import { errorBody, statusOf } from './errors.js';
 import { createLogger, pathOnly, type Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { devMailboxRoutes } from './mail/dev-mailbox.js';
+import { originCheck } from './http/origin-policy.js';
+import { baseSecurityHeaders, securityHeaders } from './http/security-headers.js';
 import { openBackend } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { createSync, type Sync } from './sync/index.js';
@@ -51,7 +54,10 @@ export async function startServer(
   // Listen first, so that with port 0 the token issuer (publicUrl) names the real port: tokens must
   // stay valid when the server restarts on that port.
   let handle: (request: Request) => Response | Promise<Response> = () =>
-    new Response('{"error":"unavailable","message":"Starting"}', { status: 503 });
+    new Response('{"error":"unavailable","message":"Starting"}', {
+      status: 503,
+      headers: { 'Content-Type': 'application/json', ...baseSecurityHeaders(config) },
+    });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: (request) => handle(request), port: config.port, hostname: config.host }, () => resolve(s));
   });
@@ -127,12 +133,15 @@ function serving({ server, port, context, auth, sync, app, weather }: Parts): Ru
 function buildApp(context: ServerContext, auth: Auth, syncRoutes: Hono): Hono {
   const { config, logger } = context;
   const app = new Hono();
-  const anyOrigin = config.allowedOrigins.includes('*');
+  // First, so every answer carries them: errors, preflights, the dev mailbox, static files.
+  app.use('*', securityHeaders(config));
+  // The same decision the WebSocket handshake makes (sync/changes-socket.ts), so they cannot differ.
+  const originAllowed = originCheck(config);
   app.use(
     '*',
     cors({
       // The addon sends /sync with credentials:'include', so '*' is not allowed: reflect the origin.
-      origin: (origin) => (anyOrigin || config.allowedOrigins.includes(origin) ? origin : null),
+      origin: (origin) => (originAllowed(origin) ? origin : null),
       credentials: true,
       allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'DPoP'],
       allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],

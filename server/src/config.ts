@@ -15,7 +15,11 @@ export interface ServerConfig {
   production: boolean;
   /** Public base URL of this server, used in mails and as the token issuer. @default http://localhost:<port> */
   publicUrl: string;
-  /** Origins allowed by CORS; `['*']` reflects any origin. @default ['*'] in dev, [] in production */
+  /**
+   * Origins allowed by CORS and by the WebSocket `/changes` handshake (one decision,
+   * http/origin-policy.ts; the origin of `publicUrl` is always allowed); `['*']` allows any origin.
+   * @default ['*'] in dev, [] in production
+   */
   allowedOrigins: string[];
   /** Access-token lifetime in seconds. @default 3600 */
   accessTokenTtlSeconds: number;

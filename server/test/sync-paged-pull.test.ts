@@ -174,7 +174,8 @@ describe('POST /sync: paged pulls (dxcPageRows, dxc extension)', () => {
     const before = await new ProtocolClient(server, alice).sync();
     const head = Number(before.serverRevision);
     const page = { head, cursor: null, known: [], fresh: [alice.userId], after: [1, 'notes', 'a00'] };
-    const bad: [string, Partial<SyncRequest> & Record<string, unknown>][] = [
+    // Deliberately ill-typed: what a broken or hostile client could send.
+    const bad: [string, Record<string, unknown>][] = [
       ['dxcPageRows 0', { dxcPageRows: 0 }],
       ['dxcPageRows too large', { dxcPageRows: 50_001 }],
       ['dxcPageRows not a number', { dxcPageRows: '10' }],
@@ -189,7 +190,7 @@ describe('POST /sync: paged pulls (dxcPageRows, dxc extension)', () => {
     for (const [what, fields] of bad) {
       const answer = await postSync(
         server,
-        syncRequest({ ...fields, changes: changes('notes', op.upsert(['refused'], [note(alice, 'refused')])) } as Partial<SyncRequest>),
+        syncRequest({ ...fields, changes: changes('notes', op.upsert(['refused'], [note(alice, 'refused')])) } as unknown as Partial<SyncRequest>),
         { token: alice.token },
       );
       assert.equal(answer.status, 400, what);

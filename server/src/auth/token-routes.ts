@@ -17,6 +17,7 @@ import {
   type OtpTokenRequest,
 } from 'dxc/protocol';
 import { DxcHttpError } from '../errors.js';
+import { JSON_CONTENT_TYPES, requireContentType } from '../http/media-type.js';
 import { readBodyText } from '../http/read-body.js';
 import type { AccessTokens } from './access-token.js';
 import { clientCredentialsTokens } from './client-credentials-grant.js';
@@ -33,11 +34,9 @@ import { sha256Hex } from './random-ids.js';
 export const SUPPORTED_SCOPES: readonly string[] = ['ACCESS_DB'];
 
 async function readJson(request: Request, what: string): Promise<unknown> {
-  const type = request.headers.get('content-type') ?? '';
-  // Requiring JSON also means a cross-site HTML form cannot post here without a CORS preflight.
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw new DxcHttpError('invalid-request', `${what} needs Content-Type: application/json`, 415);
-  }
+  // Requiring JSON also means a cross-site form or other simple request cannot post here without a
+  // CORS preflight (http/media-type.ts).
+  requireContentType(request, JSON_CONTENT_TYPES, what);
   const text = await readBodyText(request, MAX_UNAUTHENTICATED_BODY_BYTES);
   try {
     return JSON.parse(text);

@@ -1,7 +1,8 @@
 /**
- * `POST /sync`: authenticate first (the body limit depends on who is calling), read the body with
- * the limit applied after decompression, decode TSON strictly and validate the shape, all before
- * anything touches storage, so a bad request is a typed 4xx that changes nothing.
+ * `POST /sync`: refuse a Content-Type a cross-site simple request could carry, authenticate (the
+ * body limit depends on who is calling), read the body with the limit applied after decompression,
+ * decode TSON strictly and validate the shape, all before anything touches storage, so a bad
+ * request is a typed 4xx that changes nothing.
  */
 import { Hono } from 'hono';
 import {
@@ -14,6 +15,7 @@ import {
 import type { Auth } from '../auth/index.js';
 import type { ServerContext } from '../context.js';
 import { DxcHttpError } from '../errors.js';
+import { requireContentType, SYNC_CONTENT_TYPES } from '../http/media-type.js';
 import { readBodyText } from '../http/read-body.js';
 import { runSync } from './run-sync.js';
 
@@ -40,6 +42,9 @@ function checkChangedTables(request: SyncRequest): void {
 export function syncRoutes(context: ServerContext, auth: Auth): Hono {
   const routes = new Hono();
   routes.post('/sync', async (c) => {
+    // First of all: a cross-site simple request (text/plain, a form, no type) is refused before it
+    // is authenticated, read or run (http/media-type.ts).
+    requireContentType(c.req.raw, SYNC_CONTENT_TYPES, 'POST /sync');
     const principal = await auth.authenticate(bearerToken(c.req.header('authorization')));
     const limit = principal.kind === 'user' ? context.config.maxSyncBodyBytes : MAX_UNAUTHENTICATED_BODY_BYTES;
     const request = validateSyncRequest(decodeTson(await readBodyText(c.req.raw, limit)));
