@@ -27,9 +27,9 @@ export type SyncOutcome = 'done' | 'again' | 'more' | 'skipped';
 /**
  * Rows the client asks for per page of a pull (dxc-server's `dxcPageRows`; the server also caps a
  * page at MAX_PULL_PAGE_BYTES), so a first sync of a large account streams with progress in
- * bounded memory. Dexie Cloud ignores it and answers in one. @default 5000
+ * bounded memory. Dexie Cloud ignores it and answers in one. @default 10000
  */
-export const PULL_PAGE_ROWS = 5000;
+export const PULL_PAGE_ROWS = 10_000;
 
 /** The protocol version dxc speaks: 2 means "no BlobRefs" (large values stay inline). */
 const PROTOCOL_VERSION = 2;

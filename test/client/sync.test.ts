@@ -150,7 +150,7 @@ describe('sync', () => {
     const email = uniqueEmail('pages');
     const a = await newUserDb(unique('pagesA'), email, { disableWebSocket: true });
     await a.cloud.login();
-    await a.friends.bulkAdd(Array.from({ length: 12_000 }, (_, i) => ({ name: `Row ${i}`, age: i })));
+    await a.friends.bulkAdd(Array.from({ length: 25_000 }, (_, i) => ({ name: `Row ${i}`, age: i })));
     await settled(a);
 
     const b = await newUserDb(unique('pagesB'), email, { disableWebSocket: true });
@@ -167,9 +167,9 @@ describe('sync', () => {
       recorded.stop();
       watching.unsubscribe();
     }
-    assert.equal(await b.friends.count(), 12_000);
-    // 12,000 rows in pages of PULL_PAGE_ROWS (5,000): progress after the first two, none once done.
-    assert.deepEqual(progress, [41, 83]);
+    assert.equal(await b.friends.count(), 25_000);
+    // 25,000 rows in pages of PULL_PAGE_ROWS (10,000): progress after the first two, none once done.
+    assert.deepEqual(progress, [40, 80]);
     assert.equal(b.cloud.syncState.value.progress, undefined);
     assert.ok(recorded.requests.filter((r) => r.path.endsWith('/sync')).length >= 3);
     assert.ok(b.cloud.persistedSyncState.value?.initiallySynced);

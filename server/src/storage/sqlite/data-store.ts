@@ -106,17 +106,23 @@ export function createSqliteDataStore(db: SqliteDatabase, now: () => number = Da
     'SELECT * FROM data_rows WHERE realm_id = ? AND value IS NOT NULL ORDER BY tbl, key',
   );
 
-  // Row values compare as (revision, tbl, key) in SQLite's BINARY order, the ORDER BY's too; json_each
-  // takes the realm lists as one parameter each.
-  const PAGE_WHERE = `revision <= @head
-      AND ((realm_id IN (SELECT value FROM json_each(@known)) AND revision > @cursor)
-        OR (realm_id IN (SELECT value FROM json_each(@fresh)) AND value IS NOT NULL))
-      AND (revision, tbl, key) > (@revision, @tbl, @key)`;
-  const selectPage = db.prepare(`SELECT * FROM data_rows WHERE ${PAGE_WHERE} ORDER BY revision, tbl, key LIMIT @limit`);
-  const countPage = db.prepare(`SELECT count(*) AS n FROM data_rows WHERE ${PAGE_WHERE}`);
-  const pageParameters = ({ head, cursor, known, fresh, after, limit }: PageQuery) => {
+  // One realm at a time: the index on (realm_id, revision) holds the primary key (tbl, key) after
+  // them (WITHOUT ROWID), so each query reads its rows in page order with no sort. Row values
+  // compare in SQLite's BINARY order (UTF-8 bytes), which merging the realms below follows too.
+  const PAGE_RANGE = 'realm_id = @realm AND revision > @cursor AND revision <= @head AND (revision, tbl, key) > (@revision, @tbl, @key)';
+  const selectKnownPage = db.prepare(`SELECT * FROM data_rows WHERE ${PAGE_RANGE} ORDER BY revision, tbl, key LIMIT @limit`);
+  const selectFreshPage = db.prepare(
+    `SELECT * FROM data_rows WHERE ${PAGE_RANGE} AND value IS NOT NULL ORDER BY revision, tbl, key LIMIT @limit`,
+  );
+  // Tombstones of fresh realms count too: an index-only count, and an upper bound (progress only).
+  const countPage = db.prepare(`SELECT count(*) AS n FROM data_rows WHERE ${PAGE_RANGE}`);
+  const pageRealms = ({ head, cursor, known, fresh, after, limit }: PageQuery) => {
     const [revision, tbl, key] = after ?? [-1, '', ''];
-    return { head, cursor, known: JSON.stringify(known), fresh: JSON.stringify(fresh), revision, tbl, key, limit };
+    const base = { head, revision, tbl, key, limit };
+    return [
+      ...[...new Set(known)].map((realm) => ({ statement: selectKnownPage, parameters: { ...base, realm, cursor } })),
+      ...[...new Set(fresh)].filter((realm) => !known.includes(realm)).map((realm) => ({ statement: selectFreshPage, parameters: { ...base, realm, cursor: -1 } })),
+    ];
   };
 
   const state = () => selectState.get() as { dbId: string; revision: number };
@@ -203,11 +209,16 @@ export function createSqliteDataStore(db: SqliteDatabase, now: () => number = Da
       return readRealms(realms, (realm) => selectLive.all(realm) as RowRecord[]);
     },
     async pageRows(query) {
-      return (selectPage.all(pageParameters(query)) as RowRecord[]).map(toRow);
+      const rows = db.transaction(() =>
+        pageRealms(query).flatMap(({ statement, parameters }) => (statement.all(parameters) as RowRecord[]).map(toRow)),
+      )();
+      rows.sort((a, b) => a.revision - b.revision || compareUtf8(a.table, b.table) || compareUtf8(a.key, b.key));
+      return rows.slice(0, query.limit);
     },
     async countPageRows(query) {
-      const { limit: _, ...parameters } = pageParameters(query);
-      return (countPage.get(parameters) as { n: number }).n;
+      return db.transaction(() =>
+        pageRealms(query).reduce((sum, { parameters: { limit: _, ...range } }) => sum + (countPage.get(range) as { n: number }).n, 0),
+      )();
     },
     async readRows(keys: readonly RowKey[]) {
       return keys.flatMap(({ table, key }) => {
@@ -220,4 +231,15 @@ export function createSqliteDataStore(db: SqliteDatabase, now: () => number = Da
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** SQLite's BINARY order on text: UTF-8 bytes, i.e. code points (JavaScript's `<` compares UTF-16 units). */
+function compareUtf8(a: string, b: string): number {
+  for (let i = 0; i < a.length && i < b.length; ) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+  }
+  return a.length - b.length;
 }
