@@ -8,6 +8,14 @@
 //   npm run bench -- --only live-propagation,bundle-sizes
 //   npm run bench -- --quick            smaller workloads (a smoke run, not figures to quote),
 //                                       written to bench/results/quick/
+//   npm run bench -- --db postgres://postgres@127.0.0.1:5432/postgres
+//                                       the PostgreSQL server for multi-node (else DXC_BENCH_PG_URL
+//                                       or DXC_TEST_PG_URL; without one multi-node says so and skips)
+//
+// The soak is the one benchmark that checks rather than times: it exits non-zero on a sync error,
+// a lost or double-applied write, or server memory that is not flat (bench/soak.ts), and that
+// shows here as "exit 1". The worst case of a full run is the sum of the bounds below, printed at
+// the start.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +28,19 @@ const quick = process.argv.includes('--quick');
 const resultsDir = path.join(root, quick ? 'bench/results/quick' : 'bench/results');
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex === -1 ? undefined : new Set(process.argv[onlyIndex + 1].split(','));
+const dbIndex = process.argv.indexOf('--db');
+const db = dbIndex === -1 ? [] : ['--db', process.argv[dbIndex + 1]];
+/** An argument as summary.json records it: a database URL without its password. */
+function shown(arg) {
+  if (arg !== db[1]) return arg;
+  try {
+    const url = new URL(arg);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '<database URL>';
+  }
+}
 
 /** Open files the load benchmark needs: 10,000 sockets in each of two processes, plus margin. */
 const OPEN_FILES = 65536;
@@ -39,6 +60,16 @@ const BENCHMARKS = [
     openFiles: OPEN_FILES,
   },
   { name: 'initial-sync', args: [...TSX, 'bench/initial-sync.ts', quick ? '10000' : '100000'], seconds: 900 },
+  // 500 clients × 120 s of load (the issue's figures) + set-up, drain and check; its own watchdog
+  // stops it at 360 s. A quick run is too short to judge memory (the soak says so).
+  { name: 'soak', args: [...TSX, 'bench/soak.ts', '--clients', quick ? '100' : '500', '--seconds', quick ? '30' : '120'], seconds: 420 },
+  {
+    name: 'multi-node',
+    args: [...TSX, 'bench/multi-node.ts', ...db, '--pushes', quick ? '500' : '2000', '--writers', '16', '--samples', quick ? '100' : '300', '--sockets', quick ? '1000' : '10000'],
+    // ~45 s on a quiet 2-core machine (2026-12-04); the bound leaves room for a loaded one.
+    seconds: 300,
+    openFiles: OPEN_FILES,
+  },
 ];
 
 function run({ name, args, seconds, openFiles, capture }) {
@@ -70,18 +101,21 @@ function run({ name, args, seconds, openFiles, capture }) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (capture) {
-        const body = { name, command: `node ${args.join(' ')}`, date: new Date(started).toISOString(), loadAverage: os.loadavg(), output: output.trim().split('\n') };
+        const body = { name, command: `node ${args.map(shown).join(' ')}`, date: new Date(started).toISOString(), loadAverage: os.loadavg(), output: output.trim().split('\n') };
         mkdirSync(resultsDir, { recursive: true });
         writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(body, null, 2)}\n`);
       }
-      resolve({ name, command: `node ${args.join(' ')}`, seconds: Math.round((Date.now() - started) / 100) / 10, exitCode: code, signal, timedOut });
+      resolve({ name, command: `node ${args.map(shown).join(' ')}`, seconds: Math.round((Date.now() - started) / 100) / 10, exitCode: code, signal, timedOut });
     });
   });
 }
 
+const selected = BENCHMARKS.filter((b) => !only || only.has(b.name));
+const worstCase = selected.reduce((sum, b) => sum + b.seconds, 0);
+process.stdout.write(`${selected.length} benchmarks, one after another; worst case ${Math.round(worstCase / 60)} min (the sum of their bounds)\n`);
+
 const summary = { date: new Date().toISOString(), quick, loadAverageAtStart: os.loadavg(), cpus: os.cpus().length, runs: [] };
-for (const benchmark of BENCHMARKS) {
-  if (only && !only.has(benchmark.name)) continue;
+for (const benchmark of selected) {
   process.stdout.write(`\n=== ${benchmark.name} (bound ${benchmark.seconds} s) ===\n`);
   summary.runs.push(await run(benchmark));
 }

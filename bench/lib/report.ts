@@ -3,6 +3,7 @@
  * and written with the machine's description to `bench/results/<name>.json`. A timing never fails
  * the run: "over" is a word in the output, not an exit code.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,15 @@ export interface Figure {
   /** Lower bound (throughput, connection counts); same unit. */
   readonly floor?: number;
   readonly note?: string;
+}
+
+/** The commit measured (`git rev-parse --short HEAD`, read only); the working tree may differ from it. */
+export function commit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: path.dirname(fileURLToPath(import.meta.url)), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** The machine and its load when the run started: absolute times drift with both. */
@@ -55,6 +65,8 @@ export class Report {
   readonly extra: Record<string, unknown> = {};
   readonly started = new Date();
   private readonly machineAtStart = machine();
+  /** HEAD when the run started (others may commit while it runs). */
+  private readonly commitAtStart = commit();
 
   constructor(
     readonly name: string,
@@ -80,6 +92,7 @@ export class Report {
     const body = {
       name: this.name,
       command: this.command,
+      commit: this.commitAtStart,
       date: this.started.toISOString(),
       seconds: round((Date.now() - this.started.getTime()) / 1000, 1),
       machine: this.machineAtStart,
