@@ -55,7 +55,7 @@ export function mountWeather(root: HTMLElement): void {
     list.replaceChildren(...reports.map((report) => renderReport(report, now)));
     empty.hidden = reports.length > 0;
     const latest = Math.max(...reports.map((r) => r.updatedAt));
-    freshness.textContent = reports.length ? `Updated ${age(latest, now)}` : '';
+    freshness.textContent = reports.length ? `Server refreshed ${age(latest, now)}` : '';
     freshness.title = reports.length ? new Date(latest).toLocaleString() : '';
   };
   liveQuery(() => db.weather.orderBy('id').toArray()).subscribe((rows) => {
