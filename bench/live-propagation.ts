@@ -5,21 +5,23 @@
  * database holds it (a liveQuery on B wakes on the write itself). 20 warm-up changes are dropped.
  * Budget (DESIGN.md): p50 ≤ 15 ms, p99 ≤ 50 ms.
  *
- *   node --import tsx --conditions=source bench/live-propagation.ts [changes=500]
+ *   node --import tsx --conditions=source bench/live-propagation.ts [changes=500] [--only dxc|official]
  */
 import { startBrowserBench } from './lib/browser-harness.js';
 import { percentile, Report } from './lib/report.js';
 
-const CHANGES = Number(process.argv[2] ?? 500);
+const CHANGES = Number(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 500);
+const onlyIndex = process.argv.indexOf('--only');
+const KINDS = onlyIndex === -1 ? (['dxc', 'official'] as const) : ([process.argv[onlyIndex + 1]] as ('dxc' | 'official')[]);
 /** DESIGN.md budgets, ms. */
 const P50_BUDGET_MS = 15;
 const P99_BUDGET_MS = 50;
 
-const report = new Report('live-propagation', `node --import tsx --conditions=source bench/live-propagation.ts ${CHANGES}`);
+const report = new Report('live-propagation', `node --import tsx --conditions=source bench/live-propagation.ts ${process.argv.slice(2).join(' ')}`.trim());
 const bench = await startBrowserBench();
 const summary: Record<string, unknown> = {};
 try {
-  for (const kind of ['dxc', 'official'] as const) {
+  for (const kind of KINDS) {
     try {
       const { latencies, lost } = (await bench.page.evaluate(([k, n]) => (globalThis as any).bench.livePropagation(k, n), [kind, CHANGES] as const)) as {
         latencies: number[];

@@ -161,10 +161,15 @@ export class Engine {
   }
 
   /** Outbox entries not yet acknowledged by the server, over all synced tables. */
-  async countPending(): Promise<number> {
-    let total = 0;
-    for (const table of this.outboxTables()) total += await this.vip.table(table).count();
-    return total;
+  /** Queued operations in every outbox, read in one transaction (a liveQuery re-runs it after each write). */
+  countPending(): Promise<number> {
+    const tables = this.outboxTables();
+    if (!tables.length) return Promise.resolve(0);
+    return this.vip.transaction('r', tables, async () => {
+      let total = 0;
+      for (const table of tables) total += await this.vip.table(table).count();
+      return total;
+    });
   }
 
   /**
