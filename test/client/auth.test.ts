@@ -28,6 +28,23 @@ function countRequests(): { counts: Record<string, number>; restore(): void } {
   return { counts, restore: () => void (window.fetch = original) };
 }
 
+/** Requests to the sync server by path while `work` runs. */
+async function requestsDuring(work: () => Promise<unknown>): Promise<Record<string, number>> {
+  const requests = countRequests();
+  try {
+    await work();
+  } finally {
+    requests.restore();
+  }
+  return requests.counts;
+}
+
+/** Write a row and wait until it is synced. */
+async function writeAndSettle(db: Awaited<ReturnType<typeof newUserDb>>, name: string): Promise<void> {
+  await db.friends.add({ name, age: 1 });
+  await settled(db);
+}
+
 describe('login with a one-time code', () => {
   afterEach(cleanup);
 
@@ -109,14 +126,8 @@ describe('custom authentication and tokens', () => {
     const before = db.cloud.currentUser.value.accessToken;
     const restore = await advanceClocks(2 * 3600 * 1000);
     try {
-      const requests = countRequests();
-      try {
-        await db.friends.add({ name: 'Later', age: 2 });
-        await settled(db);
-      } finally {
-        requests.restore();
-      }
-      assert.equal(requests.counts['/token'], 1, JSON.stringify(requests.counts));
+      const counts = await requestsDuring(() => writeAndSettle(db, 'Later'));
+      assert.equal(counts['/token'], 1, JSON.stringify(counts));
       const after = db.cloud.currentUser.value.accessToken;
       assert.ok(after && after !== before);
       assert.equal(await db.table('$friends_mutations').count(), 0);
@@ -133,24 +144,12 @@ describe('custom authentication and tokens', () => {
     const left = db.cloud.currentUser.value.accessTokenExpiration!.getTime() - Date.now();
     const restoreEarly = await advanceClocks(left - 10 * 60_000);
     try {
-      const early = countRequests();
-      try {
-        await db.friends.add({ name: 'Ten minutes left', age: 1 });
-        await settled(db);
-      } finally {
-        early.restore();
-      }
-      assert.equal(early.counts['/token'] ?? 0, 0, 'ten minutes before expiry the token is used as it is');
+      const early = await requestsDuring(() => writeAndSettle(db, 'Ten minutes left'));
+      assert.equal(early['/token'] ?? 0, 0, 'ten minutes before expiry the token is used as it is');
       const restoreLate = await advanceClocks(6 * 60_000);
       try {
-        const late = countRequests();
-        try {
-          await db.friends.add({ name: 'Four minutes left', age: 2 });
-          await settled(db);
-        } finally {
-          late.restore();
-        }
-        assert.equal(late.counts['/token'], 1, 'four minutes before expiry it is refreshed first');
+        const late = await requestsDuring(() => writeAndSettle(db, 'Four minutes left'));
+        assert.equal(late['/token'], 1, 'four minutes before expiry it is refreshed first');
         assert.notEqual(db.cloud.currentUser.value.accessToken, before);
       } finally {
         await restoreLate();
