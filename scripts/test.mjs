@@ -65,6 +65,7 @@ function e2eFiles() {
     ...testFiles('test/sw'),
     ...testFiles('test/starter'),
     ...testFiles('test/reliability'),
+    ...testFiles('test/examples'),
   ];
 }
 
