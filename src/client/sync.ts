@@ -169,7 +169,8 @@ async function applyResponse(
     dropEchoes(server, request.changes, (res.rejections?.length ?? 0) > 0);
     subtractLocal(server, localKeyMutations(db, pending, userId));
     await applyKeyMutations(db, server, userId);
-    await deleteRowsOfLostRealms(db, tables, previous, res);
+    // A page's realms are only those the client knew: realms are settled with the last page.
+    if (!res.dxcPage) await deleteRowsOfLostRealms(db, tables, previous, res);
 
     await tx.table('$baseRevs').clear();
     await tx.table('$baseRevs').bulkPut(

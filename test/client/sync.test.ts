@@ -175,6 +175,21 @@ describe('sync', () => {
     assert.ok(b.cloud.persistedSyncState.value?.initiallySynced);
   });
 
+  it('keeps every page of a pull that starts over from an unusable cursor', async () => {
+    const email = uniqueEmail('restart');
+    const a = await newUserDb(unique('restartA'), email, { disableWebSocket: true });
+    const b = await newUserDb(unique('restartB'), email, { disableWebSocket: true });
+    await a.cloud.login();
+    await b.cloud.login();
+    await settled(b);
+    await a.friends.bulkAdd(Array.from({ length: 25_000 }, (_, i) => ({ name: `Row ${i}`, age: i })));
+    await settled(a);
+    // A revision from the future (a replaced server database): the server sends everything again, in pages.
+    await b.table('$syncState').update('syncState', { serverRevision: '999999999999' });
+    await b.cloud.sync({ purpose: 'pull' });
+    assert.equal(await b.friends.count(), 25_000);
+  });
+
   it('pulls instead of listening when the WebSocket is disabled', async () => {
     const [a, b] = await twoDevices({ disableWebSocket: true });
     assert.equal(b.cloud.webSocketStatus.value, 'not-started');
