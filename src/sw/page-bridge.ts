@@ -87,8 +87,10 @@ export async function connectServiceWorker(idbName: string, options: BridgeOptio
 /** Whether `worker` runs the sync bundle: only the bundle's listener answers the probe. */
 async function hasSyncBundle(worker: ServiceWorker | null): Promise<boolean> {
   if (!worker) return false;
-  const timeout = new Promise<undefined>((resolve) => setTimeout(resolve, WORKER_PROBE_TIMEOUT_MS));
+  let timer: number | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, WORKER_PROBE_TIMEOUT_MS)));
   const reply = await Promise.race([ask<SyncProbeReply>(worker, { type: SYNC_PROBE_TYPE }), timeout]);
+  clearTimeout(timer);
   return reply?.type === SYNC_PROBE_TYPE && reply.ok === true;
 }
 

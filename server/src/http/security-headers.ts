@@ -30,13 +30,7 @@ export const HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600;
  * operator's decision for their whole domain.
  */
 export function hstsValue(publicUrl: string): string | undefined {
-  let secure = false;
-  try {
-    secure = new URL(publicUrl).protocol === 'https:';
-  } catch {
-    secure = false;
-  }
-  return secure ? `max-age=${HSTS_MAX_AGE_SECONDS}; includeSubDomains` : undefined;
+  return URL.canParse(publicUrl) && new URL(publicUrl).protocol === 'https:' ? `max-age=${HSTS_MAX_AGE_SECONDS}; includeSubDomains` : undefined;
 }
 
 /** The headers every answer carries, for answers written outside Hono (refused WebSocket upgrades). */
